@@ -1,0 +1,181 @@
+"""The inventory contract: pod-wide settings and per-host variables.
+
+This is the one definition of what pod.yml may hold. The CLI validates with it, the
+Ansible action plugin validates with it, `deploy-pod schema` exports it as JSON Schema
+and docs/inventory.md is generated from it (tests keep the doc in step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from ipaddress import IPv4Address, IPv4Network
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+PORT = r"^[A-Za-z0-9_]+/[0-9]+$"
+
+ROLE_GROUPS = ("dgx", "ess", "nsd_servers", "ib_switches", "mgmt_switches")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Network(Strict):
+    cidr: IPv4Network = Field(description="Network address and prefix.", examples=["10.10.0.0/24"])
+    gateway: IPv4Address | None = Field(None, description="Default gateway, if this network has one.")
+    mtu: int | None = Field(None, ge=576, le=65520, description="Interface MTU; unset keeps the OS default.")
+
+
+class MgmtNetwork(Network):
+    bond_mode: Literal["none", "active-backup", "802.3ad"] = Field(
+        "none", description="Bond the management ports: none, active-backup, or 802.3ad (LACP)."
+    )
+    interfaces: list[str] = Field(
+        default_factory=list,
+        description="Management NICs per host (bond members when bonded); empty: the host's default NIC.",
+        examples=[["enp1s0f0", "enp1s0f1"]],
+    )
+
+
+class IPoIBNetwork(Network):
+    mode: Literal["datagram", "connected"] = Field("datagram", description="IPoIB mode.")
+
+
+class Networks(Strict):
+    mgmt: MgmtNetwork = Field(description="The 10GbE management network every pod host is on.")
+    ipoib: IPoIBNetwork = Field(description="IP over InfiniBand: the Spectrum Scale daemon network.")
+
+
+class Filesystem(Strict):
+    name: str = Field("fs1", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$", description="Spectrum Scale device name.")
+    mount_point: str | None = Field(
+        None, pattern=r"^/", description="Where clients mount it; default /gpfs/<name>."
+    )
+    block_size: Literal["1M", "2M", "4M", "8M", "16M"] = Field(
+        "16M", description="File system block size; 16M suits large-file AI reads (REFERENCE.md section 4)."
+    )
+
+    @property
+    def mount(self) -> str:
+        return self.mount_point or f"/gpfs/{self.name}"
+
+
+class Fabric(Strict):
+    subnet_manager: Literal["switch", "opensm"] = Field(
+        "switch",
+        description="Who runs the InfiniBand subnet manager: 'switch' (managed switches) "
+        "or 'opensm' (deploy-pod runs OpenSM on two hosts, with priorities).",
+    )
+    inter_switch_links: int = Field(
+        0,
+        ge=0,
+        description="Ports each IB switch spends on links to other switches. 0: the switches are "
+        "separate rails, every host reaches each through its own ports.",
+    )
+
+
+class Registry(Strict):
+    url: str = Field("nvcr.io", description="Container registry the NGC images come from (or a mirror).")
+    images: list[str] = Field(
+        default_factory=list,
+        description="Images every DGX pulls.",
+        examples=[["nvcr.io/nvidia/tensorflow:24.03-tf2-py3"]],
+    )
+
+
+class PodSettings(Strict):
+    """Pod-wide settings: the `pod` variable of group `all`."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,30}$", description="Short pod name.", examples=["pod1"])
+    cluster_name: str | None = Field(
+        None, pattern=NAME, description="Spectrum Scale cluster name; default <name>.gpfs."
+    )
+    filesystem: Filesystem = Field(default_factory=Filesystem, description="The Spectrum Scale file system.")
+    networks: Networks = Field(description="Management and IPoIB networks.")
+    ntp_servers: list[str] = Field(
+        default_factory=list, description="NTP servers every host syncs with.", examples=[["10.10.0.1"]]
+    )
+    registry: Registry = Field(default_factory=Registry, description="Where NGC containers come from.")
+    fabric: Fabric = Field(default_factory=Fabric, description="InfiniBand fabric settings.")
+
+    @property
+    def cluster(self) -> str:
+        return self.cluster_name or f"{self.name}.gpfs"
+
+
+class Cable(Strict):
+    port: str = Field(pattern=PORT, description="HCA and port on the host.", examples=["mlx5_0/1"])
+    switch: str = Field(description="IB switch (a host of group ib_switches).", examples=["ib-sw1"])
+    switch_port: int = Field(ge=1, description="Port number on that switch.", examples=[7])
+    netdev: str | None = Field(None, description="IPoIB netdev of this port; default ib<N> in port order.")
+
+
+class HostVars(BaseModel):
+    """Per-host variables deploy-pod reads. Every derived one may be set to override the planner."""
+
+    # Hosts carry any other Ansible variable too (ansible_host, role settings, ...).
+    model_config = ConfigDict(extra="allow")
+
+    hw_model: str | None = Field(None, description="Catalog model of the host.", examples=["dgx-1"])
+    mgmt_address: IPv4Address | None = Field(
+        None, description="Address on the management network (required for servers).", examples=["10.10.0.11"]
+    )
+    ipoib_address: IPv4Address | None = Field(
+        None, description="IPoIB address; derived: the management host number on the IPoIB network."
+    )
+    ipoib_interface: str | None = Field(None, description="Netdev carrying ipoib_address; derived: ib0.")
+    ib_cables: list[Cable] | None = Field(
+        None, description="Where each storage-fabric port is cabled; derived: ports spread over the switches."
+    )
+    quorum: bool | None = Field(
+        None, description="Spectrum Scale quorum node; derived: storage nodes first, spread over ESS units."
+    )
+    manager: bool | None = Field(None, description="Spectrum Scale manager node; derived: storage nodes.")
+    failure_group: int | None = Field(None, ge=1, description="NSD failure group; derived: one per ESS unit.")
+    node_classes: list[str] | None = Field(None, description="Spectrum Scale node classes; derived from the role.")
+    verbs_ports: list[str] | None = Field(
+        None, description="verbsPorts for this node; derived from its cabled ports (device/port/fabric)."
+    )
+
+
+HOST_FIELDS = tuple(HostVars.model_fields)
+
+Role = Literal["dgx", "ess", "nsd", "ib_switch", "mgmt_switch"]
+GROUP_ROLE: dict[str, Role] = {
+    "dgx": "dgx",
+    "ess": "ess",
+    "nsd_servers": "nsd",
+    "ib_switches": "ib_switch",
+    "mgmt_switches": "mgmt_switch",
+}
+
+
+@dataclass
+class PodHost:
+    name: str
+    role: Role
+    vars: HostVars
+    unit: str | None = None  # the ESS unit group of an ESS canister
+    origin: str = ""  # file (and line) the host was declared in
+
+    @property
+    def is_server(self) -> bool:
+        return self.role in ("dgx", "ess", "nsd")
+
+    @property
+    def is_storage(self) -> bool:
+        return self.role in ("ess", "nsd")
+
+
+@dataclass
+class Pod:
+    source: str
+    settings: PodSettings | None
+    hosts: dict[str, PodHost] = field(default_factory=dict)
+    units: dict[str, list[str]] = field(default_factory=dict)  # ESS unit -> its hosts
+
+    def by_role(self, *roles: str) -> list[PodHost]:
+        return [h for h in self.hosts.values() if h.role in roles]

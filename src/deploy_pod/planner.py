@@ -1,0 +1,274 @@
+"""The planner: derives what the user left out of pod.yml.
+
+Cabling (ports spread over the switches), IPoIB addresses, quorum and manager nodes,
+failure groups, node classes and verbsPorts. Every value a host sets itself wins; what
+is derived is marked so `plan` can show it. Pure functions over a validated Pod.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from ipaddress import IPv4Address, IPv4Network
+
+from deploy_pod.catalog import Catalog, dig, load_catalog, storage_ports
+from deploy_pod.model import Filesystem, Networks, Pod, PodHost
+from deploy_pod.sizing import Sizing, sizing
+
+MAX_QUORUM = 7
+
+
+class PlanError(Exception):
+    """The pod cannot be planned (validate reports why)."""
+
+
+@dataclass
+class Cable:
+    port: str
+    switch: str
+    switch_port: int
+    netdev: str
+
+
+@dataclass
+class HostPlan:
+    name: str
+    role: str
+    unit: str | None
+    hw_model: str
+    mgmt_address: str
+    ipoib_address: str | None
+    ipoib_interface: str
+    cables: list[Cable]
+    quorum: bool
+    manager: bool
+    failure_group: int | None
+    node_classes: list[str]
+    verbs_ports: list[str]
+    derived: list[str] = field(default_factory=list)  # fields the planner filled in
+
+
+@dataclass
+class SwitchPlan:
+    name: str
+    hw_model: str
+    ports: int | None
+    rate_gbps: int | None
+    fabric: int  # rail number used in verbsPorts
+
+
+@dataclass
+class UnitPlan:
+    name: str
+    hw_model: str
+    hosts: list[str]
+    failure_group: int | None
+    node_class: str
+
+
+@dataclass
+class Plan:
+    name: str
+    cluster_name: str
+    filesystem: Filesystem
+    networks: Networks
+    hosts: dict[str, HostPlan]
+    switches: dict[str, SwitchPlan]
+    units: dict[str, UnitPlan]
+    node_classes: dict[str, list[str]]
+    sizing: Sizing
+
+    @property
+    def quorum(self) -> list[str]:
+        return [h.name for h in self.hosts.values() if h.quorum]
+
+    @property
+    def managers(self) -> list[str]:
+        return [h.name for h in self.hosts.values() if h.manager]
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["filesystem"] = self.filesystem.model_dump() | {"mount_point": self.filesystem.mount}
+        d["networks"] = self.networks.model_dump(mode="json")
+        d["quorum"] = self.quorum
+        d["managers"] = self.managers
+        d["sizing"]["bottleneck"] = self.sizing.bottleneck
+        return d
+
+
+def natural_key(name: str):
+    """dgx2 before dgx10."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+
+
+def class_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)
+
+
+def ordered_servers(pod: Pod) -> list[PodHost]:
+    """Storage first (unit by unit), then NSD servers, then GPU servers: the order ports and quorum go in."""
+    out = [pod.hosts[h] for unit in sorted(pod.units, key=natural_key) for h in sorted(pod.units[unit])]
+    for role in ("nsd", "dgx"):
+        out += sorted(pod.by_role(role), key=lambda h: natural_key(h.name))
+    return out
+
+
+def plan_switches(pod: Pod, catalog: Catalog) -> dict[str, SwitchPlan]:
+    switches = sorted(pod.by_role("ib_switch"), key=lambda h: natural_key(h.name))
+    rails = pod.settings.fabric.inter_switch_links == 0 and len(switches) > 1
+    out = {}
+    for i, s in enumerate(switches):
+        entry = catalog.get(s.vars.hw_model) or {}
+        out[s.name] = SwitchPlan(s.name, s.vars.hw_model, entry.get("ports"), entry.get("rate_gbps"),
+                                 fabric=i + 1 if rails else 1)
+    return out
+
+
+def plan_cables(pod: Pod, catalog: Catalog, switches: dict[str, SwitchPlan]) -> dict[str, list[Cable]]:
+    """Keep declared cables; give every other port the lowest free port, switches in turn."""
+    used: dict[str, set[int]] = {s: set() for s in switches}
+    out: dict[str, list[Cable]] = {}
+    for h in pod.hosts.values():
+        for c in h.vars.ib_cables or []:
+            used.setdefault(c.switch, set()).add(c.switch_port)
+    names = list(switches)
+    for h in ordered_servers(pod):
+        if h.vars.ib_cables is not None:
+            out[h.name] = [Cable(c.port, c.switch, c.switch_port, c.netdev or f"ib{i}")
+                           for i, c in enumerate(h.vars.ib_cables)]
+            continue
+        entry = catalog.get(h.vars.hw_model) or {}
+        cables = []
+        for i, port in enumerate(storage_ports(entry)):
+            cables.append(_next_free(port, i, names, switches, used))
+        out[h.name] = cables
+    return out
+
+
+def _next_free(port: str, i: int, names: list[str], switches: dict[str, SwitchPlan], used) -> Cable:
+    for k in range(len(names)):
+        sw = names[(i + k) % len(names)]
+        limit = switches[sw].ports
+        n = 1
+        while n in used[sw]:
+            n += 1
+        if limit is None or n <= limit:
+            used[sw].add(n)
+            return Cable(port, sw, n, f"ib{i}")
+    raise PlanError(f"no free switch port left for {port}")
+
+
+def plan_ipoib(pod: Pod, order: list[PodHost]) -> dict[str, str | None]:
+    """Same host number as on the management network when it fits, else the next free address."""
+    mgmt: IPv4Network = pod.settings.networks.mgmt.cidr
+    net: IPv4Network = pod.settings.networks.ipoib.cidr
+    gateway = pod.settings.networks.ipoib.gateway
+    taken = {h.vars.ipoib_address for h in pod.hosts.values() if h.vars.ipoib_address} | {gateway}
+    out: dict[str, str | None] = {}
+    pool = (a for a in net.hosts())
+    for h in order:
+        if h.vars.ipoib_address:
+            out[h.name] = str(h.vars.ipoib_address)
+            continue
+        cand = None
+        if h.vars.mgmt_address and h.vars.mgmt_address in mgmt:
+            offset = int(h.vars.mgmt_address) - int(mgmt.network_address)
+            if 0 < offset < net.num_addresses - 1:
+                cand = IPv4Address(int(net.network_address) + offset)
+        if cand is None or cand in taken:
+            cand = next((a for a in pool if a not in taken), None)
+        if cand is None:
+            raise PlanError(f"{net} has no free address left for {h.name}")
+        taken.add(cand)
+        out[h.name] = str(cand)
+    return out
+
+
+def plan_quorum(pod: Pod, order: list[PodHost]) -> set[str]:
+    """Odd, at most 7, storage nodes first, and (with two or more units) no unit holding half of them."""
+    chosen = {h.name for h in order if h.vars.quorum}
+    if chosen:
+        return chosen
+    candidates = [h for h in order if h.vars.quorum is not False]
+    n = len(candidates)
+    if n == 0:
+        return set()
+    target = 1 if n < 3 else 3 if n < 8 else 5 if n < 16 else MAX_QUORUM
+    units = {u: [h for h in hosts if pod.hosts[h].vars.quorum is not False] for u, hosts in pod.units.items()}
+    per_unit_cap = (target - 1) // 2 if len(units) > 1 else target
+    picked: list[str] = []
+    # round-robin over units so every unit holds quorum nodes before any holds two
+    rounds = max((len(v) for v in units.values()), default=0)
+    for r in range(rounds):
+        for unit in sorted(units, key=natural_key):
+            hosts = sorted(units[unit])
+            if r < len(hosts) and r < per_unit_cap and len(picked) < target:
+                picked.append(hosts[r])
+    for h in candidates:
+        if len(picked) >= target:
+            break
+        if h.name not in picked and h.role != "ess":
+            picked.append(h.name)
+    if len(picked) % 2 == 0:
+        picked.pop()
+    return set(picked)
+
+
+def make_plan(pod: Pod, catalog: Catalog | None = None) -> Plan:
+    if pod.settings is None:
+        raise PlanError("pod settings are missing or invalid; run validate")
+    catalog = catalog or load_catalog()
+    order = ordered_servers(pod)
+    switches = plan_switches(pod, catalog)
+    cables = plan_cables(pod, catalog, switches)
+    ipoib = plan_ipoib(pod, order)
+    quorum = plan_quorum(pod, order)
+    units_sorted = sorted(pod.units, key=natural_key)
+    unit_fg = {u: i + 1 for i, u in enumerate(units_sorted)}
+    nsd_fg = {h.name: len(units_sorted) + i + 1 for i, h in enumerate(o for o in order if o.role == "nsd")}
+    classes: dict[str, list[str]] = {}
+    hosts: dict[str, HostPlan] = {}
+    for h in order:
+        v = h.vars
+        derived = [f for f in ("ib_cables", "ipoib_address", "ipoib_interface", "quorum", "manager",
+                               "failure_group", "node_classes", "verbs_ports") if getattr(v, f) is None]
+        hc = cables.get(h.name, [])
+        default_classes = {"dgx": ["dgx_clients"], "nsd": ["nsd_servers"]}.get(h.role) or [
+            f"nc_{class_name(h.unit)}"]
+        hp = HostPlan(
+            name=h.name, role=h.role, unit=h.unit, hw_model=v.hw_model,
+            mgmt_address=str(v.mgmt_address),
+            ipoib_address=ipoib.get(h.name),
+            ipoib_interface=v.ipoib_interface or (hc[0].netdev if hc else "ib0"),
+            cables=hc,
+            quorum=h.name in quorum,
+            manager=v.manager if v.manager is not None else h.is_storage,
+            failure_group=v.failure_group or unit_fg.get(h.unit) or nsd_fg.get(h.name),
+            node_classes=v.node_classes if v.node_classes is not None else default_classes,
+            verbs_ports=v.verbs_ports if v.verbs_ports is not None else _verbs_ports(hc, switches),
+            derived=derived,
+        )
+        hosts[h.name] = hp
+        for c in hp.node_classes:
+            classes.setdefault(c, []).append(h.name)
+    units = {}
+    for u in units_sorted:
+        members = sorted(pod.units[u])
+        units[u] = UnitPlan(u, pod.hosts[members[0]].vars.hw_model, members,
+                            hosts[members[0]].failure_group, f"nc_{class_name(u)}")
+    s = pod.settings
+    return Plan(s.name, s.cluster, s.filesystem, s.networks, hosts, switches, units, classes, sizing(pod, catalog))
+
+
+def _verbs_ports(cables: list[Cable], switches: dict[str, SwitchPlan]) -> list[str]:
+    """mlx5_0/1 on one fabric; mlx5_0/1/<rail> when the switches are separate rails."""
+    out = []
+    for c in cables:
+        sw = switches.get(c.switch)
+        rails = sw is not None and any(x.fabric > 1 for x in switches.values())
+        out.append(f"{c.port}/{sw.fabric}" if rails else c.port)
+    return out
+
+
+def host_rate_gbps(entry: dict) -> int | None:
+    return dig(entry, "ib.rate_gbps")
