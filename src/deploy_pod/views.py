@@ -1,0 +1,104 @@
+"""Renderings of findings and plans for people (rich tables) and machines (JSON)."""
+
+from __future__ import annotations
+
+import os
+
+from rich.console import Console
+from rich.table import Table
+
+from deploy_pod.findings import Finding
+from deploy_pod.planner import Plan
+
+STYLE = {"error": "bold red", "warning": "yellow"}
+
+
+def rel(path: str | None) -> str | None:
+    """Paths under the working directory shown relative, as the user typed them."""
+    if not path:
+        return path
+    try:
+        r = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if r.startswith("..") else r
+
+
+def finding_line(f: Finding) -> str:
+    where = [p for p in (rel(f.file), f.host and f"host {f.host}", f.field) if p]
+    return f"{f.severity.upper()} [{f.rule}] {': '.join(where)}: {f.message}"
+
+
+def print_findings(console: Console, source: str, findings: list[Finding]) -> None:
+    for f in findings:
+        console.print(finding_line(f), style=STYLE[f.severity], highlight=False, markup=False, soft_wrap=True)
+    n_err = sum(f.severity == "error" for f in findings)
+    n_warn = len(findings) - n_err
+    verdict = "[red]FAILED[/]" if n_err else "[green]OK[/]"
+    console.print(f"{rel(source)}: {verdict}, {n_err} error(s), {n_warn} warning(s)", highlight=False)
+
+
+def _mark(value, name: str, derived: list[str]) -> str:
+    text = "-" if value is None else str(value)
+    return f"{text}*" if name in derived else text
+
+
+def plan_tables(plan: Plan) -> list[Table]:
+    hosts = Table(title=f"Pod {plan.name}: hosts and roles (cluster {plan.cluster_name})", title_justify="left")
+    for col in ("host", "role", "model", "unit", "mgmt", "ipoib", "quorum", "manager", "fg", "node classes"):
+        hosts.add_column(col)
+    for h in plan.hosts.values():
+        hosts.add_row(
+            h.name, h.role, h.hw_model, h.unit or "-", h.mgmt_address,
+            _mark(f"{h.ipoib_address} ({h.ipoib_interface})", "ipoib_address", h.derived),
+            _mark("yes" if h.quorum else "no", "quorum", h.derived),
+            _mark("yes" if h.manager else "no", "manager", h.derived),
+            _mark(h.failure_group, "failure_group", h.derived),
+            _mark(",".join(h.node_classes), "node_classes", h.derived),
+        )
+    units = Table(title="ESS units and NSD server pairs", title_justify="left")
+    for col in ("unit", "model", "NSD server pair", "failure group", "node class"):
+        units.add_column(col)
+    for u in plan.units.values():
+        units.add_row(u.name, u.hw_model, " + ".join(u.hosts), str(u.failure_group), u.node_class)
+    for h in plan.hosts.values():
+        if h.role == "nsd":
+            units.add_row("-", h.hw_model, h.name, str(h.failure_group), ",".join(h.node_classes))
+
+    cluster = Table(title="Spectrum Scale cluster", title_justify="left", show_header=False)
+    cluster.add_row("quorum nodes", f"{', '.join(plan.quorum)} ({len(plan.quorum)})")
+    cluster.add_row("manager nodes", ", ".join(plan.managers))
+    for name, members in plan.node_classes.items():
+        cluster.add_row(f"node class {name}", ", ".join(members))
+    fs = plan.filesystem
+    cluster.add_row("file system", f"{fs.name} at {fs.mount}, block {fs.block_size}")
+    cluster.add_row("networks", f"mgmt {plan.networks.mgmt.cidr}, ipoib {plan.networks.ipoib.cidr} "
+                                f"({plan.networks.ipoib.mode})")
+
+    cabling = Table(title="InfiniBand cabling per switch (* derived)", title_justify="left")
+    for col in ("switch", "port", "host", "host port", "netdev", "verbsPorts entry"):
+        cabling.add_column(col)
+    rows = []
+    for h in plan.hosts.values():
+        for c, vp in zip(h.cables, h.verbs_ports, strict=False):
+            rows.append((c.switch, c.switch_port, h.name, _mark(c.port, "ib_cables", h.derived), c.netdev, vp))
+    for r in sorted(rows, key=lambda r: (r[0], r[1])):
+        cabling.add_row(r[0], str(r[1]), *r[2:])
+    for s in plan.switches.values():
+        used = sum(1 for r in rows if r[0] == s.name)
+        cabling.add_row(s.name, "", f"{used} of {s.ports or '?'} ports used, rail {s.fabric}", "", "", "",
+                        style="dim")
+
+    sz = plan.sizing
+    perf = Table(title="Expected read bandwidth", title_justify="left", show_header=False)
+    perf.add_row("storage rated", _gbs(sz.storage_gbs))
+    perf.add_row("client links", _gbs(sz.client_link_gbs))
+    perf.add_row("GPU read demand (published)", _gbs(sz.demand_gbs) if sz.demand_gbs else "unknown")
+    perf.add_row("expected aggregate", f"{_gbs(sz.expected_gbs)} (bound by {sz.bottleneck})")
+    for note in sz.notes:
+        perf.add_row("note", note)
+    return [hosts, units, cluster, cabling, perf]
+
+
+def _gbs(v: float | None) -> str:
+    return "unknown" if v is None else f"{v:g} GB/s"
