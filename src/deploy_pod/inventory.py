@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import ValidationError
 
 from deploy_pod.findings import Finding
@@ -41,11 +42,50 @@ class RawInventory:
     members: dict[str, list[str]] = field(default_factory=dict)  # group -> direct hosts
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML silently keeps the last of two equal keys; an inventory must not."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first on line {seen[key]})", key_node.start_mark)
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
+
+
+def _yaml_files(src: Path) -> list[Path]:
+    if src.is_dir():
+        return sorted(p for ext in ("*.yml", "*.yaml") for p in src.rglob(ext))
+    files = [src] if src.suffix in (".yml", ".yaml") else []
+    for sub in ("group_vars", "host_vars"):
+        d = src.parent / sub
+        files += sorted(p for ext in ("*.yml", "*.yaml") for p in d.rglob(ext)) if d.is_dir() else []
+    return files
+
+
+def precheck_yaml(sources: list[str]) -> None:
+    """Syntax errors with file, line and column, before Ansible turns them into a vaguer message."""
+    for src in sources:
+        for f in _yaml_files(Path(src)):
+            try:
+                yaml.load(f.read_text(), Loader=_StrictLoader)  # noqa: S506 - SafeLoader subclass
+            except yaml.MarkedYAMLError as exc:
+                mark = exc.problem_mark or exc.context_mark
+                where = f"{f}:{mark.line + 1}:{mark.column + 1}" if mark else str(f)
+                raise InventoryError(f"{where}: {exc.problem or exc.context}") from exc
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InventoryError(f"{f}: {exc}") from exc
+
+
 def read_inventory(paths: list[str | os.PathLike]) -> RawInventory:
     sources = [str(p) for p in paths]
     for src in sources:
         if not Path(src).exists():
             raise InventoryError(f"{src}: no such file or directory")
+    precheck_yaml(sources)
     for key, value in _ANSIBLE_ENV.items():
         os.environ.setdefault(key, value)
     from ansible.errors import AnsibleError
@@ -67,7 +107,8 @@ def raw_from_inventory(inventory, variable_manager, sources: list[str]) -> RawIn
     for name, group in inventory.groups.items():
         raw.children[name] = [g.name for g in group.child_groups]
         raw.members[name] = [h.name for h in group.hosts]
-    for host in inventory.get_hosts("all"):
+    # .hosts, not get_hosts("all"): inside a play the latter is restricted to the play's batch
+    for host in inventory.hosts.values():
         hv = variable_manager.get_vars(host=host, include_hostvars=False)
         raw.hosts[host.name] = {k: v for k, v in hv.items() if not _magic(k)}
     return raw

@@ -1,0 +1,53 @@
+# Controller-side action: runs deploy-pod's static topology rules on the play's inventory.
+# The logic lives in the deploy_pod package (unit-tested there); this is only the adapter.
+from __future__ import annotations
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False  # touches no host, not even localhost
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        fail_on_warnings = bool(self._task.args.get("fail_on_warnings", False))
+        unknown = set(self._task.args) - {"fail_on_warnings"}
+        if unknown:
+            raise AnsibleActionFail(f"unsupported parameters: {', '.join(sorted(unknown))}")
+        try:
+            from deploy_pod.findings import errors
+            from deploy_pod.inventory import build_pod, raw_from_inventory
+            from deploy_pod.rules import run_rules
+        except ImportError as exc:
+            raise AnsibleActionFail(
+                "the deploy-pod Python package is not importable by the controller's Python "
+                f"({exc}); install it into the same environment as ansible-core: pip install deploy-pod"
+            ) from exc
+
+        vm = self._task.get_variable_manager()
+        sources = [str(s) for s in task_vars.get("ansible_inventory_sources", [])]
+        # the live inventory of this run: the same groups and vars ansible-playbook sees
+        pod, findings = build_pod(raw_from_inventory(vm._inventory, vm, sources))
+        if pod.settings is not None:
+            findings += run_rules(pod)
+        bad = errors(findings)
+        warned = [f for f in findings if f.severity == "warning"]
+        result.update(
+            changed=False,
+            findings=[f.as_dict() for f in findings],
+            error_count=len(bad),
+            warning_count=len(warned),
+        )
+        if warned:
+            result["warnings"] = [f.text() for f in warned]
+        if bad or (fail_on_warnings and warned):
+            shown = bad + (warned if fail_on_warnings else [])
+            result["failed"] = True
+            result["msg"] = (f"{len(bad)} topology error(s), {len(warned)} warning(s); nothing was changed:\n"
+                             + "\n".join(f.text() for f in shown))
+        else:
+            result["msg"] = f"topology OK: {len(pod.hosts)} hosts, {len(warned)} warning(s)"
+        return result
