@@ -1,0 +1,48 @@
+"""Shared test helpers: write an inventory, load it through Ansible's loader, run the rules."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "inventories" / "examples"
+
+
+def base_inventory() -> dict:
+    """The twin example as a dict: a clean pod each test bends one way."""
+    return yaml.safe_load((EXAMPLES / "twin.yml").read_text())
+
+
+@pytest.fixture
+def inv():
+    return copy.deepcopy(base_inventory())
+
+
+@pytest.fixture
+def write_inv(tmp_path):
+    def write(data: dict, name: str = "pod.yml") -> Path:
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def check(write_inv):
+    """Load an inventory dict and return (pod, findings) like `deploy-pod validate` does."""
+    from deploy_pod.inventory import load_pod
+    from deploy_pod.rules import run_rules
+
+    def run(data: dict):
+        result = load_pod(write_inv(data))
+        findings = list(result.findings)
+        if result.pod.settings is not None:
+            findings += run_rules(result.pod)
+        return result.pod, findings
+
+    return run

@@ -1,0 +1,51 @@
+"""playbooks/preflight.yml runs the same rules through the action plugin and stops before any host."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from deploy_pod.content import ensure_collection_link
+from tests.conftest import EXAMPLES, ROOT
+
+pytestmark = pytest.mark.ansible
+BROKEN = ROOT / "tests" / "data" / "broken"
+
+
+def playbook(inventory: Path, *extra: str) -> subprocess.CompletedProcess:
+    ensure_collection_link()
+    env = os.environ | {"ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
+    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory),
+           str(ROOT / "playbooks" / "preflight.yml"), *extra]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+
+
+def test_clean_inventory_passes():
+    r = playbook(EXAMPLES / "twin.yml", "-v")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "topology OK: 7 hosts" in r.stdout
+
+
+def test_errors_stop_the_play_with_the_same_messages_as_the_cli():
+    r = playbook(BROKEN / "miscabled.yml")
+    assert r.returncode == 2, r.stdout
+    out = r.stdout
+    assert "ERROR [cable-port-conflict]" in out and "host dgx02" in out
+    assert "ERROR [cable-switch-unknown]" in out and "ib-sw3" in out
+    assert "nothing was changed" in out
+
+
+def test_warnings_show_and_can_fail():
+    r = playbook(BROKEN / "underpowered-storage.yml")
+    assert r.returncode == 0 and "[sizing-storage]" in r.stdout + r.stderr
+    r = playbook(BROKEN / "underpowered-storage.yml", "-e", "preflight_fail_on_warnings=true")
+    assert r.returncode == 2 and "WARNING [sizing-storage]" in r.stdout
+
+
+def test_check_mode_is_supported():
+    r = playbook(EXAMPLES / "twin.yml", "--check")
+    assert r.returncode == 0, r.stdout + r.stderr

@@ -1,0 +1,283 @@
+"""Every rule: a failing case that raises it (naming host and field) and its passing twin."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import hosts_of, rule_ids
+
+
+def only(findings, rule):
+    hits = [f for f in findings if f.rule == rule]
+    assert hits, f"{rule} not raised; got {[f.text() for f in findings]}"
+    return hits
+
+
+def test_clean_twin_has_no_findings(inv, check):
+    _, findings = check(inv)
+    assert findings == []
+
+
+@pytest.mark.parametrize("value", [None, ""])
+def test_hw_model_missing(inv, check, value):
+    hosts_of(inv, "dgx")["dgx01"]["hw_model"] = value
+    [f] = only(check(inv)[1], "hw-model-missing")
+    assert (f.host, f.field, f.severity) == ("dgx01", "hw_model", "error")
+    assert "dgx-1" in f.message  # says what would be right
+
+
+def test_hw_model_unknown_and_wrong_kind(inv, check):
+    hosts_of(inv, "dgx")["dgx01"]["hw_model"] = "dgx-9"
+    hosts_of(inv, "dgx")["dgx02"]["hw_model"] = "ess-3000"
+    hits = only(check(inv)[1], "hw-model-unknown")
+    by_host = {f.host: f.message for f in hits}
+    assert "unknown model 'dgx-9'" in by_host["dgx01"]
+    assert "storage_unit" in by_host["dgx02"] and "gpu_server" in by_host["dgx02"]
+
+
+def test_host_in_two_role_groups(inv, check):
+    hosts_of(inv, "dgx")["ess01a"] = {"hw_model": "dgx-1", "mgmt_address": "10.77.0.99"}
+    [f] = only(check(inv)[1], "host-duplicate")
+    assert f.host == "ess01a" and "dgx" in f.message and "ess01" in f.message
+
+
+def test_duplicate_address(inv, check):
+    hosts_of(inv, "dgx")["dgx02"]["mgmt_address"] = "10.77.0.11"
+    [f] = only(check(inv)[1], "address-duplicate")
+    assert f.host == "dgx02" and f.field == "mgmt_address" and "dgx01" in f.message
+
+
+def test_duplicate_ipoib_address(inv, check):
+    hosts_of(inv, "dgx")["dgx01"]["ipoib_address"] = "10.78.0.50"
+    hosts_of(inv, "dgx")["dgx02"]["ipoib_address"] = "10.78.0.50"
+    [f] = only(check(inv)[1], "address-duplicate")
+    assert f.field == "ipoib_address"
+
+
+@pytest.mark.parametrize("addr,words", [("10.99.0.5", "outside"), ("10.77.0.0", "network or broadcast"),
+                                        ("10.77.0.255", "network or broadcast")])
+def test_address_outside_network(inv, check, addr, words):
+    hosts_of(inv, "dgx")["dgx01"]["mgmt_address"] = addr
+    [f] = only(check(inv)[1], "address-outside-network")
+    assert f.host == "dgx01" and words in f.message and "10.77.0.0/24" in f.message
+
+
+def test_ipoib_address_outside(inv, check):
+    hosts_of(inv, "dgx")["dgx01"]["ipoib_address"] = "10.77.0.200"
+    [f] = only(check(inv)[1], "address-outside-network")
+    assert f.field == "ipoib_address" and "10.78.0.0/24" in f.message
+
+
+def test_overlapping_networks(inv, check):
+    inv["all"]["vars"]["pod"]["networks"]["ipoib"]["cidr"] = "10.77.0.0/16"
+    [f] = only(check(inv)[1], "network-overlap")
+    assert f.field == "pod.networks"
+
+
+def test_missing_mgmt_address(inv, check):
+    del hosts_of(inv, "ess01")["ess01b"]["mgmt_address"]
+    [f] = only(check(inv)[1], "mgmt-address-missing")
+    assert (f.host, f.field) == ("ess01b", "mgmt_address") and "10.77.0.0/24" in f.message
+
+
+def test_switch_needs_no_mgmt_address(inv, check):
+    assert "mgmt-address-missing" not in rule_ids(check(inv)[1])
+
+
+def cables(*spec):
+    return [{"port": p, "switch": s, "switch_port": n} for p, s, n in spec]
+
+
+DGX1_OK = cables(("mlx5_0/1", "ib-sw1", 20), ("mlx5_1/1", "ib-sw2", 20),
+                 ("mlx5_2/1", "ib-sw1", 21), ("mlx5_3/1", "ib-sw2", 21))
+
+
+def test_declared_cables_pass(inv, check):
+    hosts_of(inv, "dgx")["dgx01"]["ib_cables"] = DGX1_OK
+    assert check(inv)[1] == []
+
+
+def test_ib_port_count(inv, check):
+    hosts_of(inv, "dgx")["dgx01"]["ib_cables"] = DGX1_OK[:3]
+    [f] = only(check(inv)[1], "ib-port-count")
+    assert f.host == "dgx01" and "3 cables" in f.message and "4 storage-fabric ports" in f.message
+
+
+def test_ib_port_count_ess_names_unit_total(inv, check):
+    hosts_of(inv, "ess01")["ess01a"]["ib_cables"] = cables(("mlx5_0/1", "ib-sw1", 30))
+    [f] = only(check(inv)[1], "ib-port-count")
+    assert "together: 8" in f.message
+
+
+def test_cable_to_unknown_switch(inv, check):
+    bad = [dict(c) for c in DGX1_OK]
+    bad[2]["switch"] = "ib-sw9"
+    hosts_of(inv, "dgx")["dgx01"]["ib_cables"] = bad
+    [f] = only(check(inv)[1], "cable-switch-unknown")
+    assert f.field == "ib_cables[2].switch" and "ib-sw9" in f.message and "ib-sw1, ib-sw2" in f.message
+
+
+def test_cable_beyond_switch_ports(inv, check):
+    bad = [dict(c) for c in DGX1_OK]
+    bad[1]["switch_port"] = 37
+    hosts_of(inv, "dgx")["dgx01"]["ib_cables"] = bad
+    [f] = only(check(inv)[1], "cable-switch-unknown")
+    assert f.field == "ib_cables[1].switch_port" and "1-36" in f.message
+
+
+def test_two_cables_on_one_switch_port(inv, check):
+    hosts_of(inv, "dgx")["dgx01"]["ib_cables"] = DGX1_OK
+    hosts_of(inv, "dgx")["dgx02"]["ib_cables"] = cables(
+        ("mlx5_0/1", "ib-sw1", 20), ("mlx5_1/1", "ib-sw2", 22), ("mlx5_2/1", "ib-sw1", 23), ("mlx5_3/1", "ib-sw2", 23))
+    [f] = only(check(inv)[1], "cable-port-conflict")
+    assert f.host == "dgx02" and "ib-sw1 port 20" in f.message and "dgx01 mlx5_0/1" in f.message
+
+
+def test_all_ports_on_one_switch_warns(inv, check):
+    hosts_of(inv, "dgx")["dgx01"]["ib_cables"] = cables(
+        ("mlx5_0/1", "ib-sw1", 20), ("mlx5_1/1", "ib-sw1", 21), ("mlx5_2/1", "ib-sw1", 22), ("mlx5_3/1", "ib-sw1", 23))
+    [f] = only(check(inv)[1], "cable-single-switch")
+    assert f.severity == "warning" and f.host == "dgx01"
+
+
+def test_one_switch_pod_does_not_warn(inv, check):
+    del inv["all"]["children"]["ib_switches"]["hosts"]["ib-sw2"]
+    assert check(inv)[1] == []
+
+
+def test_port_name_unknown_warns(inv, check):
+    bad = [dict(c) for c in DGX1_OK]
+    bad[0]["port"] = "mlx5_7/1"
+    hosts_of(inv, "dgx")["dgx01"]["ib_cables"] = bad
+    [f] = only(check(inv)[1], "ib-port-unknown")
+    assert f.severity == "warning" and f.field == "ib_cables[0].port"
+
+
+def test_fabric_capacity_names_fat_tree(inv, check):
+    dgx = hosts_of(inv, "dgx")
+    for i in range(3, 20):  # 19 DGX-1 x 4 + 8 ESS ports = 84 > 72
+        dgx[f"dgx{i:02d}"] = {"hw_model": "dgx-1", "mgmt_address": f"10.77.0.{100 + i}"}
+    [f] = only(check(inv)[1], "fabric-capacity")
+    assert "84 host links" in f.message and "offer 72" in f.message and "fat tree" in f.message
+    assert "leaf" in f.message and "spine" in f.message
+
+
+def test_fabric_capacity_counts_inter_switch_links(inv, check):
+    inv["all"]["vars"]["pod"]["fabric"] = {"inter_switch_links": 14}  # 72 - 28 = 44 > 24 used: fine
+    assert "fabric-capacity" not in rule_ids(check(inv)[1])
+    inv["all"]["vars"]["pod"]["fabric"] = {"inter_switch_links": 30}  # 72 - 60 = 12 < 24
+    [f] = only(check(inv)[1], "fabric-capacity")
+    assert "after 30 inter-switch links" in f.message
+
+
+def test_ess_unit_not_two_hosts(inv, check):
+    hosts_of(inv, "ess01")["ess01c"] = {"hw_model": "ess-3000", "mgmt_address": "10.77.0.23"}
+    [f] = only(check(inv)[1], "ess-unit-size")
+    assert "3 host(s)" in f.message and f.field == "groups.ess.ess01"
+
+
+def test_ess_host_directly_in_ess(inv, check):
+    inv["all"]["children"]["ess"]["hosts"] = {"essx": {"hw_model": "ess-3000", "mgmt_address": "10.77.0.40"}}
+    [f] = only(check(inv)[1], "ess-unit-size")
+    assert f.host == "essx"
+
+
+def test_no_storage(inv, check):
+    del inv["all"]["children"]["ess"]
+    [f] = only(check(inv)[1], "storage-missing")
+    assert f.severity == "error"
+
+
+def test_nsd_servers_count_as_storage(inv, check):
+    del inv["all"]["children"]["ess"]
+    inv["all"]["children"]["nsd_servers"] = {"hosts": {"nsd01": {"hw_model": "ess-3000", "mgmt_address": "10.77.0.31"}}}
+    assert "storage-missing" not in rule_ids(check(inv)[1])
+
+
+def test_no_ib_switch(inv, check):
+    del inv["all"]["children"]["ib_switches"]
+    only(check(inv)[1], "ib-switch-missing")
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_quorum_even(inv, check, n):
+    names = ["ess01a", "ess01b", "dgx01", "dgx02"][:n]
+    for h in names:
+        group = "ess01" if h.startswith("ess") else "dgx"
+        hosts_of(inv, group)[h]["quorum"] = True
+    [f] = only(check(inv)[1], "quorum-count")
+    assert f"{n} hosts set quorum" in f.message and "odd" in f.message
+
+
+def test_quorum_odd_by_hand_passes(inv, check):
+    for h in ("ess01a", "ess01b", "dgx01"):
+        hosts_of(inv, "ess01" if h.startswith("ess") else "dgx")[h]["quorum"] = True
+    assert check(inv)[1] == []
+
+
+def test_quorum_above_seven(inv, check):
+    dgx = hosts_of(inv, "dgx")
+    for i in range(3, 10):
+        dgx[f"dgx{i:02d}"] = {"hw_model": "dgx-1", "mgmt_address": f"10.77.0.{100 + i}"}
+    for name in list(dgx)[:9]:
+        dgx[name]["quorum"] = True
+    [f] = only(check(inv)[1], "quorum-count")
+    assert "at most 7" in f.message
+
+
+def test_sizing_warns_when_storage_cannot_feed_gpus(inv, check):
+    dgx = hosts_of(inv, "dgx")
+    dgx.clear()
+    for i in range(1, 4):
+        dgx[f"dgx{i:02d}"] = {"hw_model": "dgx-2", "mgmt_address": f"10.77.0.{10 + i}"}
+    [f] = only(check(inv)[1], "sizing-storage")
+    assert f.severity == "warning" and "60 GB/s" in f.message and "40 GB/s" in f.message
+    assert "2 unit(s) of ess-3000 (80 GB/s)" in f.message  # the reference: 3 DGX-2 need 2 ESS 3000
+
+
+def test_sizing_quiet_with_two_units(inv, check):
+    dgx = hosts_of(inv, "dgx")
+    dgx.clear()
+    for i in range(1, 4):
+        dgx[f"dgx{i:02d}"] = {"hw_model": "dgx-2", "mgmt_address": f"10.77.0.{10 + i}"}
+    inv["all"]["children"]["ess"]["children"]["ess02"] = {"hosts": {
+        "ess02a": {"hw_model": "ess-3000", "mgmt_address": "10.77.0.23"},
+        "ess02b": {"hw_model": "ess-3000", "mgmt_address": "10.77.0.24"}}}
+    assert "sizing-storage" not in rule_ids(check(inv)[1])
+
+
+def test_schema_error_names_host_field_and_line(inv, check):
+    hosts_of(inv, "dgx")["dgx01"]["mgmt_address"] = "10.77.0.300"
+    hosts_of(inv, "dgx")["dgx02"]["ib_cables"] = [{"port": "mlx5_0/1", "switch": "ib-sw1", "switch_port": 0}]
+    findings = only(check(inv)[1], "schema")
+    fields = {(f.host, f.field) for f in findings}
+    assert ("dgx01", "mgmt_address") in fields and ("dgx02", "ib_cables[0].switch_port") in fields
+    assert all(f.file and f.file.split(":")[-1].isdigit() for f in findings)
+
+
+def test_pod_settings_errors(inv, check):
+    inv["all"]["vars"]["pod"]["networks"]["mgmt"]["cidr"] = "10.77.0.0/33"
+    inv["all"]["vars"]["pod"]["filesystem"]["block_size"] = "3M"
+    fields = {f.field for f in only(check(inv)[1], "schema")}
+    assert {"pod.networks.mgmt.cidr", "pod.filesystem.block_size"} <= fields
+
+
+def test_no_pod_settings(inv, check):
+    del inv["all"]["vars"]
+    [f] = only(check(inv)[1], "pod-settings")
+    assert "all.vars.pod" in f.message
+
+
+def test_misspelt_field_warns(inv, check):
+    hosts_of(inv, "dgx")["dgx01"]["mgmt_adress"] = "10.77.0.11"
+    [f] = only(check(inv)[1], "unknown-field")
+    assert f.field == "mgmt_adress" and "mgmt_address" in f.message
+
+
+def test_every_rule_is_covered_here():
+    """A new rule needs its failing case in this file."""
+    from deploy_pod.rules import RULES
+
+    text = open(__file__).read()
+    missing = [r.id for r in RULES if f'"{r.id}"' not in text]
+    assert missing == []
