@@ -1,0 +1,84 @@
+#!/usr/bin/python3
+# ruff: noqa: UP031  (printf-style formats kept identical to the C sources)
+"""Emulated ibnetdiscover (infiniband-diags) for the deploy-pod twin.
+
+Supported: -p/--ports (the port report of ibnetdiscover.c dump_ports_report) and
+-l/--list, -S/--switch_list, -H/--Hca_list (node lists). The default topology-file
+output is not emulated: the twin prints the port report and says so on stderr.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
+import ibfabric  # noqa: E402
+import twinhw  # noqa: E402
+
+
+def width_speed(p: ibfabric.Port) -> str:
+    name = twinhw.speed(p.rate_gbps, p.width)[0]
+    return f"{p.width.lower()} {name}"
+
+
+def ports_report(nodes: list) -> list[str]:
+    out = []
+    for node in [n for n in nodes if n.kind == "CA"] + [n for n in nodes if n.kind == "SW"]:
+        for num in sorted(node.ports, reverse=True):
+            p = node.ports[num]
+            lid = node.lid if node.kind == "SW" else p.lid
+            line = "%2s %5d %2d %s %s" % (node.kind, lid, p.num, p.guid, width_speed(p))
+            r = p.remote
+            if r is not None:
+                rlid = r.node.lid if r.node.kind == "SW" else r.lid
+                line += " - %2s %5d %2d %s ( '%s' - '%s' )" % (r.node.kind, rlid, r.num, r.guid,
+                                                             node.desc, r.node.desc)
+            else:
+                line += "%36s'%s'" % ("", node.desc)
+            out.append(line)
+    return out
+
+
+SWITCH_DEVID = {"sb7700": 0xCB20, "sb7800": 0xCF08, "sb7890": 0xCF08, "qm8700": 0xD2F0,
+                "qm8790": 0xD2F0, "qm9700": 0xD2F2, "qm9790": 0xD2F2}
+
+
+def node_list(nodes: list, kinds: set[str]) -> list[str]:
+    """ibnetdiscover.c list_node()."""
+    out = []
+    for node in nodes:
+        if node.kind not in kinds:
+            continue
+        if node.kind == "SW":
+            label, devid = "Switch", SWITCH_DEVID.get(node.hw_model, 0xCF08)
+        else:
+            label, devid = "Ca", node.devid
+        out.append('%s\t: %s ports %d devid 0x%x vendid 0x2c9 "%s"' % (label, node.guid, node.nports, devid, node.desc))
+    return out
+
+
+def main(argv: list[str]) -> int:
+    if "-h" in argv or "--help" in argv:
+        print("Usage: ibnetdiscover [-p|--ports] [-l|--list] [-S|--switch_list] [-H|--Hca_list] "
+              "[-C ca] [-P port]")
+        return 0
+    nodes, err, rest = ibfabric.load_views("ibnetdiscover", argv)
+    if err:
+        twinhw.die(f"ibwarn: [{os.getpid()}] ibnd_discover_fabric: {err}\n"
+                   f"src/ibnetdisc.c:{os.getpid() % 900 + 100}; {err}", 255)
+    if "-l" in rest or "--list" in rest:
+        lines = node_list(nodes, {"SW", "CA"})
+    elif "-S" in rest or "--switch_list" in rest:
+        lines = node_list(nodes, {"SW"})
+    elif "-H" in rest or "--Hca_list" in rest:
+        lines = node_list(nodes, {"CA"})
+    else:
+        if "-p" not in rest and "--ports" not in rest:
+            sys.stderr.write("ibnetdiscover: deploy-pod twin prints the --ports report only\n")
+        lines = ports_report(nodes)
+    if lines:
+        print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
