@@ -225,7 +225,8 @@ def build_pod(raw: RawInventory) -> tuple[Pod, list[Finding]]:
         except ValidationError as exc:
             findings.extend(_schema_findings(exc, pod_vars, "pod", None, src))
 
-    pod = Pod(source=src, settings=settings, units=units)
+    pod = Pod(source=src, settings=settings, units=units,
+              settings_origin=origin_of(pod_vars, src) if pod_vars is not None else src)
     for host, where in roles.items():
         hv = raw.hosts.get(host, {})
         origin = origin_of(host, src)

@@ -176,6 +176,7 @@ class Pod:
     settings: PodSettings | None
     hosts: dict[str, PodHost] = field(default_factory=dict)
     units: dict[str, list[str]] = field(default_factory=dict)  # ESS unit -> its hosts
+    settings_origin: str = ""  # file:line of the `pod` settings
 
     def by_role(self, *roles: str) -> list[PodHost]:
         return [h for h in self.hosts.values() if h.role in roles]

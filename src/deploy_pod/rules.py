@@ -33,7 +33,7 @@ def rule(rule_id: str, severity: Severity, summary: str):
     def register(fn):
         def check(pod: Pod, catalog: Catalog) -> Iterator[Finding]:
             for host, field, message in fn(pod, catalog):
-                origin = pod.hosts[host].origin if host in pod.hosts else pod.source
+                origin = pod.hosts[host].origin if host in pod.hosts else pod.settings_origin or pod.source
                 yield Finding(rule_id, severity, message, host=host, field=field, file=origin)
 
         RULES.append(Rule(rule_id, severity, summary, check))
