@@ -49,3 +49,32 @@ def test_warnings_show_and_can_fail():
 def test_check_mode_is_supported():
     r = playbook(EXAMPLES / "twin.yml", "--check")
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_plan_playbook_publishes_the_plan(tmp_path):
+    """playbooks/plan.yml leaves the same plan as `deploy-pod plan --json` in hostvars['localhost']."""
+    import json
+
+    from deploy_pod.inventory import load_pod
+    from deploy_pod.planner import make_plan
+
+    probe = tmp_path / "probe.yml"
+    probe.write_text(f"""
+- import_playbook: {ROOT / 'playbooks' / 'plan.yml'}
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - ansible.builtin.copy:
+        content: "{{{{ hostvars['localhost'].deploy_pod_plan | to_json }}}}"
+        dest: {tmp_path / 'plan.json'}
+        mode: "0644"
+""")
+    ensure_collection_link()
+    env = os.environ | {"ANSIBLE_CONFIG": str(ROOT / "ansible.cfg")}
+    r = subprocess.run([str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(EXAMPLES / "twin.yml"),
+                        str(probe)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    got = json.loads((tmp_path / "plan.json").read_text())
+    want = json.loads(json.dumps(make_plan(load_pod(EXAMPLES / "twin.yml").pod).as_dict(), default=str))
+    assert got == want
+    assert got["hosts"]["dgx01"]["ipoib_address"] == "10.78.0.11"

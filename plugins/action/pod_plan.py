@@ -1,0 +1,46 @@
+# Controller-side action: validate the inventory and publish the deploy-pod plan as facts
+# of the host it runs on (localhost), so every later play reads
+# hostvars['localhost'].deploy_pod_plan. Computed once per playbook, not per host.
+from __future__ import annotations
+
+import json
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        task_vars = task_vars or {}
+        if self._task.args:
+            raise AnsibleActionFail(f"unsupported parameters: {', '.join(sorted(self._task.args))}")
+        try:
+            from deploy_pod.findings import errors
+            from deploy_pod.inventory import build_pod, raw_from_inventory
+            from deploy_pod.planner import make_plan
+            from deploy_pod.rules import run_rules
+        except ImportError as exc:
+            raise AnsibleActionFail(
+                f"the deploy-pod Python package is not importable by the controller's Python ({exc})") from exc
+
+        vm = self._task.get_variable_manager()
+        sources = [str(s) for s in task_vars.get("ansible_inventory_sources", [])]
+        pod, findings = build_pod(raw_from_inventory(vm._inventory, vm, sources))
+        if pod.settings is not None:
+            findings += run_rules(pod)
+        bad = errors(findings)
+        if bad:
+            result["failed"] = True
+            result["msg"] = (f"{len(bad)} topology error(s); run `deploy-pod validate` for details:\n"
+                             + "\n".join(f.text() for f in bad))
+            return result
+        plan = make_plan(pod)
+        # JSON round trip: plain types only in facts (no dataclasses, IP objects)
+        facts = json.loads(json.dumps(plan.as_dict(), default=str))
+        result.update(changed=False, ansible_facts={"deploy_pod_plan": facts},
+                      msg=f"plan for pod {plan.name}: {len(plan.hosts)} servers, quorum {', '.join(plan.quorum)}")
+        return result
