@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Emulated ibv_devinfo (ibverbs-utils) for the deploy-pod twin, format of
+"""Emulated ibv_devinfo and ibv_devices (ibverbs-utils) for the deploy-pod twin, format of
 libibverbs/examples/devinfo.c; facts from the hardware file. -v adds the common port fields."""
 
 import os
@@ -82,7 +82,19 @@ def device(ca: dict, only_port: int | None, verbose: bool) -> str:
     return "".join(out)
 
 
+def devices_main() -> int:
+    """ibv_devices (libibverbs/examples/devices.c)."""
+    hw = twinhw.load_or_die("ibv_devices")
+    print("    %-16s\t   node GUID" % "device")
+    print("    %-16s\t----------------" % "------")
+    for ca in hw["hcas"]:
+        print("    %-16s\t%016x" % (ca["name"], twinhw.guid_int(ca["node_guid"])))
+    return 0
+
+
 def main(argv: list[str]) -> int:
+    if os.path.basename(sys.argv[0]).startswith("ibv_devices"):
+        return devices_main()
     dev, port, verbose, list_only = None, None, False, False
     it = iter(argv)
     for a in it:
