@@ -452,8 +452,10 @@ def inject(pod_file: str | Path, host: str, kind: str, args: list[str], progress
         raise SimError(f"{host} is not a twin host; hosts: {', '.join(spec.hosts)}")
     base = _read_json(paths.hardware_dir / f"{host}.json", {})
     switches = {s.name: s.ports for s in spec.switches.values()}
-    fault = flt.make_fault(base, kind, args, switches)
-    faults = flt.add_fault(_read_json(paths.faults, []), fault)
+    current = _read_json(paths.faults, [])
+    fabric = flt.render_fabric(_read_json(paths.hardware_dir / "fabric.json", {}), current)
+    fault = flt.make_fault(base, kind, args, switches, flt.used_switch_ports(fabric))
+    faults = flt.add_fault(current, fault)
     _write_json(paths.faults, faults)
     container = spec.container(host)
     if kind == "node-down":

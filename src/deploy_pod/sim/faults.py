@@ -49,8 +49,18 @@ def resolve_port(hw: dict, text: str) -> tuple[str, int, str | None]:
     raise FaultError(f"{hw.get('host', '?')} has no HCA port {text!r}; it has: {', '.join(known) or 'none'}")
 
 
-def make_fault(hw: dict, kind: str, args: list[str], switches: dict[str, int | None]) -> dict:
-    """Check the request against the host's hardware and return the fault record."""
+def used_switch_ports(fabric: dict) -> dict[tuple[str, int], str]:
+    """(switch, port) -> 'host ca/port' of every cabled link in a (rendered) fabric."""
+    return {(lk["switch"], int(lk["switch_port"])): f"{lk['host']} {lk['ca']}/{lk['port']}"
+            for lk in fabric.get("links") or [] if lk.get("switch") and lk.get("switch_port")}
+
+
+def make_fault(hw: dict, kind: str, args: list[str], switches: dict[str, int | None],
+               used: dict[tuple[str, int], str] | None = None) -> dict:
+    """Check the request against the host's hardware and return the fault record.
+
+    `used`: switch ports already cabled (see used_switch_ports); a miscable onto one is refused.
+    """
     if kind not in KINDS:
         raise FaultError(f"unknown fault {kind!r}; known: {', '.join(KINDS)}")
     lo, hi = _ARGS[kind]
@@ -71,6 +81,8 @@ def make_fault(hw: dict, kind: str, args: list[str], switches: dict[str, int | N
             limit = switches[sw]
             if sp < 1 or (limit and sp > limit):
                 raise FaultError(f"{sw} has ports 1..{limit}, not {sp}")
+            if used and (sw, sp) in used:
+                raise FaultError(f"{sw} port {sp} already holds the cable of {used[(sw, sp)]}; pick a free port")
             fault.update(switch=sw, switch_port=sp)
     elif kind == "gpu-missing":
         gpus = hw.get("gpus") or []

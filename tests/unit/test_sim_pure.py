@@ -1,0 +1,209 @@
+"""deploy_pod.sim: the pure parts (names, ports, spec, overlay, files) without Docker."""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+from deploy_pod.sim import engine, naming, overlay, ports
+from deploy_pod.sim.spec import SpecError, pick_gateway, spec_from_dict
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def pod_dict(**over) -> dict:
+    d = {
+        "pod": "twin",
+        "mgmt_cidr": "10.77.0.0/24",
+        "hosts": {
+            "dgx01": {"role": "dgx", "hw_model": "dgx-1", "mgmt_address": "10.77.0.11",
+                      "cables": [{"port": "mlx5_0/1", "switch": "sw1", "switch_port": 5, "netdev": "ib0"},
+                                 {"port": "mlx5_1/1", "switch": "sw2", "switch_port": 5, "netdev": "ib1"},
+                                 {"port": "mlx5_2/1", "switch": "sw1", "switch_port": 6, "netdev": "ib2"}]},
+            "ess01a": {"role": "ess", "hw_model": "ess-3000", "mgmt_address": "10.77.0.21", "unit": "ess01",
+                       "cables": [{"port": "mlx5_0/1", "switch": "sw1", "switch_port": 1, "netdev": "ib0"}]},
+        },
+        "switches": {"sw1": {"hw_model": "sb7800", "ports": 36}, "sw2": {"hw_model": "sb7800", "ports": 36}},
+    }
+    d.update(over)
+    return d
+
+
+# ---------------------------------------------------------------- naming
+
+def test_names_follow_the_pod_and_host():
+    assert naming.container_name("twin", "dgx01") == "dp-twin-dgx01"
+    assert naming.mgmt_network_name("twin") == "dp-twin-mgmt"
+    assert naming.switch_network_name("twin", "ib-sw1") == "dp-twin-ib-sw1"
+    assert naming.volume_name("twin") == "dp-twin-shared"
+
+
+def test_names_are_docker_safe():
+    assert naming.container_name("my pod", "a/b") == "dp-my-pod-a-b"
+    with pytest.raises(ValueError):
+        naming.slug("///")
+
+
+def test_kernel_link_names_fit_15_characters_and_differ():
+    names = {naming.veth_name("twin", h, f"ib{i}") for h in ("dgx01", "dgx02") for i in range(8)}
+    assert len(names) == 16
+    assert all(len(n) <= 15 for n in names)
+    assert naming.bridge_name("twin", "ib-sw1") != naming.bridge_name("twin", "ib-sw2")
+    assert naming.bridge_name("a", "sw") != naming.bridge_name("b", "sw")
+
+
+def test_labels_carry_twin_and_pod():
+    assert naming.labels("twin", host="dgx01") == {
+        "org.deploy-pod.twin": "1", "org.deploy-pod.pod": "twin", "org.deploy-pod.host": "dgx01"}
+
+
+# ---------------------------------------------------------------- ports
+
+def test_ports_are_deterministic_and_in_range():
+    a = ports.allocate_ports("twin", ["dgx01", "dgx02", "ess01a"], lambda p: True)
+    b = ports.allocate_ports("twin", ["dgx01", "dgx02", "ess01a"], lambda p: True)
+    assert a == b
+    base = ports.base_port("twin")
+    assert a == {"dgx01": base, "dgx02": base + 1, "ess01a": base + 2}
+    assert ports.PORT_MIN <= base < ports.PORT_MIN + ports.PORT_SPAN
+
+
+def test_busy_ports_are_skipped_without_duplicates():
+    base = ports.base_port("twin")
+    busy = {base, base + 2}
+    got = ports.allocate_ports("twin", ["h1", "h2", "h3"], lambda p: p not in busy)
+    assert len(set(got.values())) == 3
+    assert not busy & set(got.values())
+
+
+def test_kept_ports_win():
+    got = ports.allocate_ports("twin", ["h1", "h2"], lambda p: True, keep={"h2": 30123})
+    assert got["h2"] == 30123
+    assert got["h1"] != 30123
+
+
+def test_different_pods_start_in_different_blocks():
+    assert ports.base_port("twin") != ports.base_port("half-pod")
+
+
+def test_port_is_free_sees_a_listening_socket():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        assert not ports.port_is_free(s.getsockname()[1])
+
+
+# ---------------------------------------------------------------- spec
+
+def test_gateway_is_the_highest_unused_address():
+    assert pick_gateway("10.77.0.0/24", None, {"10.77.0.11"}) == "10.77.0.254"
+    assert pick_gateway("10.77.0.0/24", None, {"10.77.0.254"}) == "10.77.0.253"
+    assert pick_gateway("10.77.0.0/24", "10.77.0.1", set()) == "10.77.0.1"
+    with pytest.raises(SpecError, match="also a host"):
+        pick_gateway("10.77.0.0/24", "10.77.0.11", {"10.77.0.11"})
+
+
+def test_spec_from_dict_and_names():
+    spec = spec_from_dict(pod_dict())
+    assert spec.mgmt_gateway == "10.77.0.254"
+    assert [c.netdev for c in spec.hosts["dgx01"].cables] == ["ib0", "ib1", "ib2"]
+    assert spec.container("dgx01") == "dp-twin-dgx01"
+    assert spec.switch_network("sw2") == "dp-twin-sw2"
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d["hosts"]["dgx01"].update(mgmt_address="10.99.0.1"), "outside"),
+    (lambda d: d["hosts"]["dgx01"].update(mgmt_address="10.77.0.21"), "is also"),
+    (lambda d: d["hosts"]["dgx01"]["cables"][0].update(switch="sw9"), "unknown switch"),
+    (lambda d: d["hosts"]["dgx01"]["cables"][1].update(netdev="ib0"), "share one netdev"),
+    (lambda d: d["hosts"]["dgx01"].update(role="ib_switch"), "not a twin container role"),
+])
+def test_spec_refuses_what_docker_could_not_build(change, message):
+    d = pod_dict()
+    change(d)
+    with pytest.raises(SpecError, match=message):
+        spec_from_dict(d)
+
+
+def test_spec_from_the_example_twin_pod():
+    spec, catalog_get = engine.load_spec(REPO / "inventories" / "examples" / "twin.yml")
+    assert spec.pod == "twin"
+    assert sorted(spec.hosts) == ["dgx01", "dgx02", "ess01a", "ess01b"]
+    assert sorted(spec.switches) == ["ib-sw1", "ib-sw2"]
+    assert all(type(n) is str for n in spec.hosts)  # plain str: YAML and JSON dumps need it
+    assert [c.netdev for c in spec.hosts["dgx01"].cables] == ["ib0", "ib1", "ib2", "ib3"]
+    assert catalog_get("dgx-1")["gpus"]["count"] == 8
+
+
+# ---------------------------------------------------------------- overlay
+
+def test_overlay_sets_connection_variables_only():
+    inv = overlay.overlay_inventory({"dgx01": 20001, "ess01a": 20002}, Path("/x/.sim/twin/id_ed25519"),
+                                    Path("/x/.sim/twin/known_hosts"))
+    h = inv["all"]["hosts"]["dgx01"]
+    assert h["ansible_host"] == "127.0.0.1"
+    assert h["ansible_port"] == 20001
+    assert h["ansible_user"] == "root"
+    assert h["ansible_ssh_private_key_file"] == "/x/.sim/twin/id_ed25519"
+    assert "UserKnownHostsFile=/x/.sim/twin/known_hosts" in h["ansible_ssh_common_args"]
+    assert "StrictHostKeyChecking=yes" in h["ansible_ssh_common_args"]
+    assert all(k.startswith("ansible_") for k in h)
+    yaml.safe_dump(inv)  # plain data
+
+
+def test_known_hosts_lines_are_pinned_to_the_port():
+    scan = "# 127.0.0.1:2222 SSH-2.0-OpenSSH_9.2\n127.0.0.1 ssh-ed25519 AAAAkey\n\n"
+    assert overlay.known_hosts_lines(2222, scan) == ["[127.0.0.1]:2222 ssh-ed25519 AAAAkey"]
+    assert overlay.known_hosts_lines(2222, "") == []
+
+
+# ---------------------------------------------------------------- files pushed into containers
+
+def test_host_files_and_tar():
+    files = engine.host_files({"host": "dgx01"}, "ssh-ed25519 AAAA k\n", b"Package: *\n")
+    assert files["/root/.ssh/authorized_keys"][1] == 0o600
+    assert files[naming.APT_SOURCE_PATH][0] == b"deb [trusted=yes] file:/srv/deploy-pod-twin-repo ./\n"
+    assert naming.APT_PREF_PATH in files
+    assert naming.APT_PREF_PATH not in engine.host_files({}, "k", None)
+    blob = engine.make_tar(files)
+    with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
+        names = tar.getnames()
+        assert "root/.ssh/authorized_keys" in names
+        hw = json.loads(tar.extractfile("etc/deploy-pod-twin/hardware.json").read())
+        assert hw == {"host": "dgx01"}
+        assert tar.getmember("root/.ssh/authorized_keys").uid == 0
+
+
+def test_repo_packages_and_preinstall():
+    idx = "Package: deploy-pod-twin-hw\nVersion: 1\n\nPackage: deploy-pod-twin-dgx\nVersion: 1\n\nPackage: gpfs.base\n"
+    avail = engine.repo_packages(idx)
+    assert avail == {"deploy-pod-twin-hw", "deploy-pod-twin-dgx", "gpfs.base"}
+    assert engine.preinstall("dgx", avail) == ["deploy-pod-twin-hw", "deploy-pod-twin-dgx"]
+    assert engine.preinstall("ess", avail) == ["deploy-pod-twin-hw"]
+    assert engine.preinstall("dgx", set()) == []
+
+
+def test_cable_wiring_follows_faults():
+    spec = spec_from_dict(pod_dict())
+    plain = engine.cable_wiring(spec, "dgx01", [])
+    assert [(n, b, up) for _, n, b, up in plain] == [
+        ("ib0", spec.bridge("sw1"), True), ("ib1", spec.bridge("sw2"), True), ("ib2", spec.bridge("sw1"), True)]
+    faults = [{"host": "dgx01", "kind": "ib-link-down", "port": "mlx5_2/1", "netdev": "ib2"},
+              {"host": "dgx01", "kind": "miscable", "port": "mlx5_0/1", "netdev": "ib0",
+               "switch": "sw2", "switch_port": 30},
+              {"host": "ess01a", "kind": "ib-link-down", "port": "mlx5_0/1", "netdev": "ib0"}]
+    wired = {n: (b, up) for _, n, b, up in engine.cable_wiring(spec, "dgx01", faults)}
+    assert wired == {"ib0": (spec.bridge("sw2"), True), "ib1": (spec.bridge("sw2"), True),
+                     "ib2": (spec.bridge("sw1"), False)}
+
+
+def test_find_root_is_this_checkout(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DEPLOY_POD_ROOT", raising=False)
+    assert engine.find_root() == REPO
