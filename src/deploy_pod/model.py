@@ -139,6 +139,11 @@ class HostVars(BaseModel):
     verbs_ports: list[str] | None = Field(
         None, description="verbsPorts for this node; derived from its cabled ports (device/port/fabric)."
     )
+    opensm_priority: int | None = Field(
+        None, ge=0, le=15,
+        description="Run OpenSM here with this priority (fabric.subnet_manager: opensm); derived: the first "
+        "two storage nodes, 15 (master) and 14 (standby).",
+    )
 
 
 HOST_FIELDS = tuple(HostVars.model_fields)

@@ -28,6 +28,7 @@ class Cable:
     switch: str
     switch_port: int
     netdev: str
+    rate_gbps: int | None = None  # what the link should train at: the slower of HCA and switch
 
 
 @dataclass
@@ -46,6 +47,8 @@ class HostPlan:
     node_classes: list[str]
     verbs_ports: list[str]
     derived: list[str] = field(default_factory=list)  # fields the planner filled in
+    opensm_priority: int | None = None  # set on the hosts that run OpenSM
+    expected: dict = field(default_factory=dict)  # what live checks compare with: GPUs, DGX platform
 
 
 @dataclass
@@ -77,6 +80,9 @@ class Plan:
     units: dict[str, UnitPlan]
     node_classes: dict[str, list[str]]
     sizing: Sizing
+    ntp_servers: list[str] = field(default_factory=list)
+    subnet_manager: str = "switch"
+    etc_hosts: list[dict] = field(default_factory=list)  # {address, names} for every pod server
 
     @property
     def quorum(self) -> list[str]:
@@ -256,8 +262,51 @@ def make_plan(pod: Pod, catalog: Catalog | None = None) -> Plan:
         members = sorted(pod.units[u])
         units[u] = UnitPlan(u, pod.hosts[members[0]].vars.hw_model, members,
                             hosts[members[0]].failure_group, f"nc_{class_name(u)}")
+    _plan_opensm(pod, hosts)
+    _link_rates(pod, catalog, hosts, switches)
+    for h in order:
+        hosts[h.name].expected = expected_hardware(catalog.get(h.vars.hw_model) or {})
     s = pod.settings
-    return Plan(s.name, s.cluster, s.filesystem, s.networks, hosts, switches, units, classes, sizing(pod, catalog))
+    return Plan(s.name, s.cluster, s.filesystem, s.networks, hosts, switches, units, classes, sizing(pod, catalog),
+                ntp_servers=list(s.ntp_servers), subnet_manager=s.fabric.subnet_manager,
+                etc_hosts=etc_hosts(hosts.values()))
+
+
+def _plan_opensm(pod: Pod, hosts: dict[str, HostPlan]) -> None:
+    """Two OpenSM instances when no managed switch runs the SM: storage first, master 15, standby 14."""
+    chosen = {n: pod.hosts[n].vars.opensm_priority for n in hosts if pod.hosts[n].vars.opensm_priority is not None}
+    if not chosen and pod.settings.fabric.subnet_manager == "opensm":
+        candidates = [h for h in hosts.values() if h.role != "dgx"] + [h for h in hosts.values() if h.role == "dgx"]
+        chosen = {h.name: 15 - i for i, h in enumerate(candidates[:2])}
+    for name, prio in chosen.items():
+        hosts[name].opensm_priority = prio
+
+
+def _link_rates(pod: Pod, catalog: Catalog, hosts: dict[str, HostPlan], switches: dict[str, SwitchPlan]) -> None:
+    for h in hosts.values():
+        host_rate = dig(catalog.get(h.hw_model) or {}, "ib.rate_gbps")
+        for c in h.cables:
+            sw = switches.get(c.switch)
+            rates = [r for r in (host_rate, sw.rate_gbps if sw else None) if r]
+            c.rate_gbps = min(rates) if rates else None
+
+
+def expected_hardware(entry: dict) -> dict:
+    """The catalog figures a live check compares a host with."""
+    if entry.get("kind") != "gpu_server":
+        return {}
+    return {"gpu_count": dig(entry, "gpus.count"), "gpu_model": dig(entry, "gpus.model"),
+            "dgx_platform": entry.get("dgx_platform")}
+
+
+def etc_hosts(hosts) -> list[dict]:
+    """Management name = the host; IPoIB name = <host>-ib (what Scale's daemon network resolves)."""
+    out = []
+    for h in hosts:
+        out.append({"address": h.mgmt_address, "names": [h.name]})
+        if h.ipoib_address:
+            out.append({"address": h.ipoib_address, "names": [f"{h.name}-ib"]})
+    return out
 
 
 def _verbs_ports(cables: list[Cable], switches: dict[str, SwitchPlan]) -> list[str]:
@@ -268,7 +317,3 @@ def _verbs_ports(cables: list[Cable], switches: dict[str, SwitchPlan]) -> list[s
         rails = sw is not None and any(x.fabric > 1 for x in switches.values())
         out.append(f"{c.port}/{sw.fabric}" if rails else c.port)
     return out
-
-
-def host_rate_gbps(entry: dict) -> int | None:
-    return dig(entry, "ib.rate_gbps")

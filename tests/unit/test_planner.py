@@ -144,3 +144,36 @@ def test_group_vars_directory_is_read(tmp_path, inv):
 
 def test_natural_order():
     assert sorted(["dgx10", "dgx2", "dgx1"], key=natural_key) == ["dgx1", "dgx2", "dgx10"]
+
+
+def test_link_rate_is_the_slower_end(inv, plan_of):
+    plan = plan_of(inv)
+    assert {c.rate_gbps for h in plan.hosts.values() for c in h.cables} == {100}
+
+
+def test_expected_hardware_from_catalog(inv, plan_of):
+    plan = plan_of(inv)
+    assert plan.hosts["dgx01"].expected == {"gpu_count": 8, "gpu_model": "Tesla V100-SXM2-32GB",
+                                            "dgx_platform": "DGX Server for DGX-1"}
+    assert plan.hosts["ess01a"].expected == {}
+
+
+def test_etc_hosts_has_mgmt_and_ipoib_names(inv, plan_of):
+    entries = plan_of(inv).etc_hosts
+    assert {"address": "10.77.0.11", "names": ["dgx01"]} in entries
+    assert {"address": "10.78.0.11", "names": ["dgx01-ib"]} in entries
+    assert len(entries) == 8
+
+
+def test_opensm_only_when_asked(inv, plan_of):
+    assert all(h.opensm_priority is None for h in plan_of(inv).hosts.values())
+    inv["all"]["vars"]["pod"]["fabric"] = {"subnet_manager": "opensm"}
+    plan = plan_of(inv)
+    assert {n: h.opensm_priority for n, h in plan.hosts.items() if h.opensm_priority is not None} == {
+        "ess01a": 15, "ess01b": 14}
+
+
+def test_opensm_override(inv, plan_of):
+    hosts_of(inv, "dgx")["dgx02"]["opensm_priority"] = 9
+    plan = plan_of(inv)
+    assert {n: h.opensm_priority for n, h in plan.hosts.items() if h.opensm_priority is not None} == {"dgx02": 9}
