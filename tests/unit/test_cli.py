@@ -102,7 +102,7 @@ def test_plan_tables_and_json():
     doc = json.loads(r.output)
     assert doc["quorum"] == ["ess01a", "ess01b", "dgx01"]
     assert doc["hosts"]["dgx01"]["cables"][0] == {"port": "mlx5_0/1", "switch": "ib-sw1", "switch_port": 5,
-                                                  "netdev": "ib0"}
+                                                  "netdev": "ib0", "rate_gbps": 100}
     assert doc["sizing"]["expected_gbs"] == 40
 
 
