@@ -248,6 +248,16 @@ def host_hardware(pod: str, host: str, role: str, hw_model: str, catalog_entry: 
     return hw
 
 
+DGX_PLATFORMS = {"dgx-1": "DGX-1", "dgx-2": "DGX-2", "dgx-a100": "DGX A100", "dgx-h100": "DGX H100",
+                 "dgx-h200": "DGX H200", "dgx-b200": "DGX B200"}
+
+
+def platform_line(hw_model: str, platform: str | None) -> str:
+    """DGX_PLATFORM value: the catalog's dgx_platform ('DGX-1' or already 'DGX Server for DGX A100')."""
+    name = platform or DGX_PLATFORMS.get(str(hw_model).lower()) or str(hw_model).upper()
+    return name if name.startswith("DGX Server") else f"DGX Server for {name}"
+
+
 def _dgx_release(pod: str, host: str, hw_model: str, platform: str | None) -> dict:
     version, date, commit = _profile(hw_model).get("release", GENERIC_PROFILE["release"])
     base = version.split(".")[0] + ".0.0"
@@ -255,7 +265,7 @@ def _dgx_release(pod: str, host: str, hw_model: str, platform: str | None) -> di
     return {
         "name": "DGX Server", "pretty_name": "NVIDIA DGX Server",
         "swbuild_date": date, "swbuild_version": base, "commit_id": commit,
-        "platform": f"DGX Server for {platform or hw_model.upper()}",
+        "platform": platform_line(hw_model, platform),
         "serial_number": system_serial(pod, host), "ota": ota,
     }
 
@@ -379,6 +389,8 @@ def fabric(pod: str, hosts_hw: list[dict], switches: list[dict], isls: list[dict
                         raise ValueError(f"{sw_name} port {sw_port} cabled twice: {used[key]} and "
                                          f"{hw['host']} {hca['name']}/{port['num']}")
                     used[key] = f"{hw['host']} {hca['name']}/{port['num']}"
+                    # the link trains to the slower end: an HDR HCA on an EDR switch runs at 100
+                    port["rate_gbps"] = min(int(port.get("rate_gbps") or 100), names[sw_name]["rate_gbps"])
                 port["lid"] = next_lid
                 port["sm_lid"] = sm_lid
                 next_lid += 1

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# ruff: noqa: UP031  (printf-style formats kept identical to the C sources)
 """Emulated ibv_devinfo and ibv_devices (ibverbs-utils) for the deploy-pod twin, format of
 libibverbs/examples/devinfo.c; facts from the hardware file. -v adds the common port fields."""
 

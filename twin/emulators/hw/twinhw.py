@@ -74,6 +74,7 @@ switches          list of dicts:
 links             list, one per host HCA port (cabled or not):
     host *, ca *, port *   where the cable starts
     node_guid, port_guid   GUIDs of that CA / port; lid int; node_desc ("dgx01 mlx5_0")
+    ca_type                "MT4115" (ibnetdiscover -l prints it as devid)
     switch, switch_port    far end (null when not cabled)
     state                  "Active" | "Down" ...; phys_state; rate_gbps; width ("4X")
 isls              list of switch-to-switch cables:
