@@ -211,6 +211,8 @@ def lsfs_rows(rec: dict, st: dict) -> list[tuple[str, str, str, str]]:
         ("--fastea", "fastEAenabled", "Yes", "Fast external attributes enabled?"),
         ("--encryption", "encryption", "No", "Encryption enabled?"),
         ("--inode-limit", "maxNumberOfInodes", str(rec["max_inodes"]), "Maximum number of inodes"),
+        ("", "maxSnapshotId", "0", "Maximum snapshot id"),
+        ("", "UID", rec["uid"], "File system UID"),
         ("--log-replicas", "logReplicas", "0", "Number of log replicas"),
         ("--is4KAligned", "is4KAligned", "Yes", "is4KAligned"),
         ("--rapid-repair", "rapidRepairEnabled", "Yes", "rapidRepair"),
