@@ -1,4 +1,5 @@
-"""playbooks/preflight.yml runs the same rules through the action plugin and stops before any host."""
+"""playbooks/validate.yml (phase 1 of preflight.yml) runs the same rules through the action plugin
+and stops before any host is touched; preflight.yml stops there too on a broken inventory."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ pytestmark = pytest.mark.ansible
 BROKEN = ROOT / "tests" / "data" / "broken"
 
 
-def playbook(inventory: Path, *extra: str) -> subprocess.CompletedProcess:
+def playbook(inventory: Path, *extra: str, name: str = "validate.yml") -> subprocess.CompletedProcess:
     ensure_collection_link()
     env = os.environ | {"ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"}
     cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory),
-           str(ROOT / "playbooks" / "preflight.yml"), *extra]
+           str(ROOT / "playbooks" / name), *extra]
     return subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
 
 
@@ -30,9 +31,11 @@ def test_clean_inventory_passes():
     assert "topology OK: 7 hosts" in r.stdout
 
 
-def test_errors_stop_the_play_with_the_same_messages_as_the_cli():
-    r = playbook(BROKEN / "miscabled.yml")
+@pytest.mark.parametrize("name", ["validate.yml", "preflight.yml"])
+def test_errors_stop_the_play_with_the_same_messages_as_the_cli(name):
+    r = playbook(BROKEN / "miscabled.yml", name=name)
     assert r.returncode == 2, r.stdout
+    assert "PLAY [Preflight - live checks" not in r.stdout  # no host was contacted
     out = r.stdout
     assert "ERROR [cable-port-conflict]" in out and "host dgx02" in out
     assert "ERROR [cable-switch-unknown]" in out and "ib-sw3" in out
