@@ -84,10 +84,18 @@ def build(fab: dict) -> tuple[list[Node], dict]:
 
 
 def discover(fab: dict, hw: dict | None, ca_name: str | None = None, port_num: int | None = None):
-    """(nodes reachable from the local port, error message or None)."""
+    """(nodes reachable from the local port, error message or None).
+
+    Like libibnetdiscover, discovery goes through switches only: a CA is an end point, so
+    a dual-port CA cabled to two unconnected switches does not join their subnets, and
+    only the CA ports reached from this subnet are shown.
+    """
     nodes, cas = build(fab)
     if hw is None:
-        return [n for n in nodes if n.kind == "SW" or any(p.remote for p in n.ports.values())], None
+        for n in nodes:
+            if n.kind == "CA":
+                n.ports = {k: p for k, p in n.ports.items() if p.remote is not None}
+        return [n for n in nodes if n.kind == "SW" or n.ports], None
     start = None
     for hca in hw.get("hcas") or []:
         if ca_name and hca["name"] != ca_name:
@@ -95,23 +103,38 @@ def discover(fab: dict, hw: dict | None, ca_name: str | None = None, port_num: i
         for p in hca["ports"]:
             if port_num and p["num"] != port_num:
                 continue
-            if p["state_num"] == 4:
-                node = cas.get((hw["host"], hca["name"]))
-                if node and p["num"] in node.ports and node.ports[p["num"]].remote:
-                    start = node
-                    break
+            node = cas.get((hw["host"], hca["name"]))
+            if p["state_num"] == 4 and node and p["num"] in node.ports and node.ports[p["num"]].remote:
+                start = node.ports[p["num"]]
+                break
         if start:
             break
     if start is None:
         return [], "Failed to discover fabric"
-    seen, todo = {id(start)}, [start]
+    shown = {id(start)}
+    seen = {id(start.remote.node)}
+    todo = [start.remote.node]
     while todo:
-        node = todo.pop()
-        for p in node.ports.values():
-            if p.remote is not None and id(p.remote.node) not in seen:
-                seen.add(id(p.remote.node))
-                todo.append(p.remote.node)
-    return [n for n in nodes if id(n) in seen], None
+        switch = todo.pop()
+        for p in switch.ports.values():
+            r = p.remote
+            if r is None:
+                continue
+            if r.node.kind == "SW":
+                if id(r.node) not in seen:
+                    seen.add(id(r.node))
+                    todo.append(r.node)
+            else:
+                shown.add(id(r))
+    out = []
+    for n in nodes:
+        if n.kind == "SW" and id(n) in seen:
+            out.append(n)
+        elif n.kind == "CA":
+            n.ports = {k: p for k, p in n.ports.items() if id(p) in shown}
+            if n.ports:
+                out.append(n)
+    return out, None
 
 
 def load_views(tool: str, argv: list[str]):

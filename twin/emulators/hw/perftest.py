@@ -116,8 +116,6 @@ def main(argv):
     ca, port = local_port(hw, o["dev"], o["ib_port"])
     me = my_address(hw, port, o["tcp_port"])
     if o["server"] is None:
-        print("\n************************************\n* Waiting for client to connect... *\n"
-              "************************************", flush=True)
         srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -126,6 +124,8 @@ def main(argv):
             twinhw.die(f"Couldn't bind to port {o['tcp_port']}\n Unable to open file descriptor for socket connection"
                        " Unable to init the socket connection", 1)
         srv.listen(1)
+        print("\n************************************\n* Waiting for client to connect... *\n"
+              "************************************", flush=True)
         conn, _ = srv.accept()
         with conn:
             peer = json.loads(conn.makefile().readline())
