@@ -435,6 +435,36 @@ def test_mount_shares_data_between_nodes_and_mmlsmount_per_node(pod):
     assert comps[("NETWORK", "mlx5_0/1")] == "HEALTHY"
 
 
+def _can_bind_mount(tmp: Path) -> bool:
+    (tmp / "a").mkdir()
+    (tmp / "b").mkdir()
+    res = subprocess.run(["mount", "--bind", str(tmp / "a"), str(tmp / "b")], capture_output=True)
+    if res.returncode == 0:
+        subprocess.run(["umount", str(tmp / "b")], check=True)
+    return res.returncode == 0
+
+
+def test_real_bind_mount_when_permitted(pod, monkeypatch):
+    if not _can_bind_mount(pod.tmp):
+        pytest.skip("mount --bind is not permitted here (the symlink tests cover the logic)")
+    three_node_cluster(pod)
+    make_fs(pod)
+    monkeypatch.setattr(pod, "env", lambda node, _env=pod.env: {
+        k: v for k, v in _env(node).items() if k != "DEPLOY_POD_TWIN_MOUNT_MODE"})
+    pod.ok("n1", "mmmount", "fs1")
+    mp = pod.root("n1") / "gpfs" / "fs1"
+    try:
+        assert not mp.is_symlink()
+        assert str(mp) in Path("/proc/self/mountinfo").read_text()
+        (mp / "data").write_text("shared")
+        assert (pod.shared / "gpfs" / "fs1" / "data").read_text() == "shared"
+        assert [r["nodeName"] for r in scale_y.records(pod.ok("n2", "mmlsmount", "fs1", "-L", "-Y"),
+                                                       "mmlsmount")] == ["n1"]
+    finally:
+        pod.ok("n1", "mmumount", "fs1")
+    assert str(mp) not in Path("/proc/self/mountinfo").read_text()
+
+
 def test_mmmount_fails_on_a_down_node_and_without_quorum(pod):
     three_node_cluster(pod)
     make_fs(pod)

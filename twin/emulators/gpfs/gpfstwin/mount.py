@@ -32,7 +32,7 @@ def is_mounted(mount_point: str) -> bool:
     path = env.sysroot_path(mount_point)
     if env.symlink_mounts():
         return os.path.islink(path)
-    return path in _mounted_paths()
+    return os.path.realpath(path) in _mounted_paths()
 
 
 def do_mount(fs: str, mount_point: str) -> None:
