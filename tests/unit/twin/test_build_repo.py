@@ -64,7 +64,7 @@ def test_every_manifest_becomes_a_package(repo):
         assert dpkg_field(deb, "Depends") == ", ".join(m.get("depends") or [])
         assert dpkg_field(deb, "Description").splitlines()[0] == str(m["description"]).strip().splitlines()[0]
         contents = dpkg_contents(deb)
-        for placed_src, dest in build_repo._placements(m, ROOT):
+        for _src, dest in build_repo._placements(m, ROOT):
             assert dest in contents, (m["package"], dest)
             assert contents[dest].startswith("-rw")
         for link, target in m["links"].items():
