@@ -140,6 +140,77 @@ def rules() -> None:
         click.echo(f"{r['id']:<24} {r['severity']:<8} {r['summary']}")
 
 
+@main.command()
+@click.argument("pod_file", metavar="POD.yml", type=click.Path(exists=True, dir_okay=False))
+@click.option("-i", "--inventory", "inventories", multiple=True, type=click.Path(exists=True),
+              help="Extra inventory sources layered over POD.yml (for example the twin's overlay).")
+@click.option("--twin", is_flag=True, help="Target the pod's digital twin (adds .sim/<pod>/overlay.yml).")
+@click.option("--phase", "phases", multiple=True, help="Run only these phases (repeatable).")
+@click.option("--from", "start", metavar="PHASE", help="Start at this phase.")
+@click.option("--resume", is_flag=True, help="Start again at the phase that failed last time.")
+@click.option("--failed-hosts", is_flag=True, help="With --resume: limit the run to the hosts that failed.")
+@click.option("--check", is_flag=True, help="Ansible check mode with diffs: show what would change.")
+@click.option("--limit", help="Ansible host pattern to limit the run to.")
+@click.option("--artifacts", type=click.Path(file_okay=False), default="artifacts", show_default=True,
+              help="Where each run's artifacts and summary go.")
+def up(pod_file, inventories, twin, phases, start, resume, failed_hosts, check, limit, artifacts) -> None:
+    """Deploy the pod phase by phase (preflight, base, network, ...) with progress; resumable.
+
+    Stops at the first failed phase; `--resume` starts again there. Every run keeps its
+    ansible-runner artifacts and a summary under --artifacts.
+
+    \b
+    Example:
+      deploy-pod sim up inventories/examples/twin.yml
+      deploy-pod up inventories/examples/twin.yml --twin
+      deploy-pod up pod.yml --phase preflight          # checks only
+      deploy-pod up pod.yml --resume --failed-hosts
+    """
+    from pathlib import Path
+
+    from deploy_pod.runner import RunError, resume_point, run_phases, select_phases
+
+    extra = list(inventories)
+    pod, findings = _load_and_check(pod_file, False)
+    bad = errors(findings)
+    if bad:
+        from deploy_pod.views import print_findings
+
+        print_findings(_console(), pod.source, findings)
+        sys.exit(EXIT_RULES)
+    if twin:
+        from deploy_pod.content import ROOT
+        from deploy_pod.sim.engine import Paths
+
+        overlay = Paths(ROOT, pod.settings.name).overlay
+        if not overlay.exists():
+            click.echo(f"deploy-pod: the twin of {pod_file} is not up (no {overlay}); "
+                       f"run: deploy-pod sim up {pod_file}", err=True)
+            sys.exit(EXIT_INPUT)
+        extra.append(str(overlay))
+    try:
+        if resume:
+            start, hosts = resume_point(Path(artifacts), pod_file)
+            if failed_hosts and hosts:
+                limit = ",".join(hosts)
+            click.echo(f"resuming at phase {start}" + (f" on {limit}" if limit else ""))
+        chosen = select_phases(list(phases) or None, start)
+        results = run_phases(pod_file, extra, chosen, check=check, limit=limit, artifacts=Path(artifacts),
+                             echo=click.echo)
+    except RunError as exc:
+        click.echo(f"deploy-pod: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    failed = [r for r in results if r.status != "successful"]
+    click.echo("")
+    for r in results:
+        click.echo(f"{r.phase:<12} {r.status:<11} {r.seconds:>7.1f} s  changed {sum(r.changed.values()):>3}"
+                   + (f"  failed hosts: {', '.join(r.failed_hosts)}" if r.failed_hosts else ""))
+    if failed:
+        click.echo(f"\nphase {failed[0].phase} failed; details in {failed[0].artifacts}/artifacts; "
+                   f"again from there: deploy-pod up {pod_file} --resume", err=True)
+        sys.exit(EXIT_RULES)
+
+
 def _add_optional_groups() -> None:
     try:
         from deploy_pod.sim.cli import sim

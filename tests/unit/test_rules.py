@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.helpers import hosts_of, rule_ids
@@ -278,6 +280,6 @@ def test_every_rule_is_covered_here():
     """A new rule needs its failing case in this file."""
     from deploy_pod.rules import RULES
 
-    text = open(__file__).read()
+    text = Path(__file__).read_text()
     missing = [r.id for r in RULES if f'"{r.id}"' not in text]
     assert missing == []

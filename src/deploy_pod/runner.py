@@ -1,0 +1,142 @@
+"""Run deployment phases through ansible-runner: progress from runner events, artifacts kept per run.
+
+Each phase is one playbook under playbooks/; `deploy-pod up` runs them in order and stops
+at the first failure. Every run leaves artifacts/<pod>/<stamp>/<phase>/ (ansible-runner's
+own artifacts: stdout, events, rc) and artifacts/<pod>/last-run.json, which --resume reads
+to start again at the failed phase, limited to the failed hosts if asked.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from deploy_pod.content import ROOT, ensure_collection_link
+
+# name, playbook; later phases (scale_install, scale_cluster, storage, clients, ngc, validate) join here
+PHASES: list[tuple[str, str]] = [
+    ("preflight", "preflight.yml"),
+    ("base", "base.yml"),
+    ("network", "network.yml"),
+]
+
+
+class RunError(Exception):
+    pass
+
+
+@dataclass
+class PhaseResult:
+    phase: str
+    status: str  # successful, failed, skipped
+    rc: int | None = None
+    seconds: float = 0.0
+    changed: dict[str, int] = field(default_factory=dict)
+    failed_hosts: list[str] = field(default_factory=list)
+    artifacts: str = ""
+
+
+def select_phases(names: list[str] | None = None, start: str | None = None) -> list[tuple[str, str]]:
+    known = [p for p, _ in PHASES]
+    for n in (names or []) + ([start] if start else []):
+        if n not in known:
+            raise RunError(f"unknown phase {n!r}; phases are: {', '.join(known)}")
+    chosen = [p for p in PHASES if not names or p[0] in names]
+    if start:
+        chosen = chosen[[p for p, _ in chosen].index(start):] if start in [p for p, _ in chosen] else []
+    missing = [f for _, f in chosen if not (ROOT / "playbooks" / f).exists()]
+    if missing:
+        raise RunError(f"playbooks not written yet: {', '.join(missing)}")
+    return chosen
+
+
+def host_counts(stats: dict | None) -> tuple[dict[str, int], list[str]]:
+    """(changed tasks per host, hosts that failed or were unreachable) from ansible-runner's stats."""
+    stats = stats or {}
+    changed = {h: n for h, n in (stats.get("changed") or {}).items()}
+    bad = sorted(set(stats.get("failures") or {}) | set(stats.get("dark") or {}))
+    return changed, bad
+
+
+def progress_line(event: dict) -> str | None:
+    """One short line per event a person wants to see; None for the rest."""
+    kind = event.get("event")
+    data = event.get("event_data") or {}
+    host = data.get("host") or data.get("remote_addr")
+    if kind == "playbook_on_play_start":
+        return f"  play: {data.get('play', '').strip()}"
+    if kind == "playbook_on_task_start":
+        return f"    task: {data.get('task', '').strip()}"
+    if kind == "runner_on_ok" and (data.get("res") or {}).get("changed"):
+        return f"      changed: {host}"
+    if kind in ("runner_on_failed", "runner_on_unreachable"):
+        if data.get("ignore_errors"):
+            return None
+        res = data.get("res") or {}
+        what = "unreachable" if kind == "runner_on_unreachable" else "failed"
+        msg = str(res.get("msg", "")).strip().splitlines()
+        return f"      {what}: {host}: {msg[0] if msg else ''}" + (f" (+{len(msg) - 1} lines)" if len(msg) > 1 else "")
+    return None
+
+
+def run_phases(pod_file: str, inventories: list[str], phases: list[tuple[str, str]], *, check: bool = False,
+               limit: str | None = None, extravars: dict | None = None, artifacts: Path | None = None,
+               echo: Callable[[str], None] = print) -> list[PhaseResult]:
+    import ansible_runner
+
+    ensure_collection_link()
+    pod = Path(pod_file).stem
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    base = (artifacts or Path.cwd() / "artifacts") / pod
+    run_dir = base / stamp
+    results: list[PhaseResult] = []
+    sources = [str(Path(p).resolve()) for p in [pod_file, *inventories]]
+    for phase, playbook in phases:
+        echo(f"==> phase {phase} ({playbook}){' [check mode]' if check else ''}")
+        pdir = run_dir / phase
+        pdir.mkdir(parents=True, exist_ok=True)
+        t0 = time.monotonic()
+
+        def handler(event: dict) -> bool:
+            line = progress_line(event)
+            if line:
+                echo(line)
+            return True  # keep the event in the artifacts too
+
+        r = ansible_runner.run(
+            private_data_dir=str(pdir), playbook=str(ROOT / "playbooks" / playbook), inventory=sources,
+            binary=str(Path(sys.executable).parent / "ansible-playbook"),
+            envvars={"ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"},
+            cmdline="--check --diff" if check else None, limit=limit, extravars=extravars or {},
+            quiet=True, event_handler=handler, suppress_env_files=True,
+        )
+        changed, bad = host_counts(r.stats)
+        res = PhaseResult(phase, "successful" if r.rc == 0 else "failed", r.rc, round(time.monotonic() - t0, 1),
+                          changed, bad, str(pdir))
+        results.append(res)
+        echo(f"    {phase}: {res.status} in {res.seconds} s; changed "
+             f"{sum(changed.values())} task(s) on {len([h for h, n in changed.items() if n])} host(s)"
+             + (f"; failed: {', '.join(bad)}" if bad else ""))
+        if r.rc != 0:
+            break
+    summary = {"pod": pod, "run": stamp, "check": check, "phases": [asdict(x) for x in results]}
+    base.mkdir(parents=True, exist_ok=True)
+    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    (base / "last-run.json").write_text(json.dumps(summary, indent=2))
+    return results
+
+
+def resume_point(artifacts: Path, pod_file: str) -> tuple[str, list[str]]:
+    """(phase to start at, failed hosts) from the last run of this pod."""
+    last = artifacts / Path(pod_file).stem / "last-run.json"
+    if not last.exists():
+        raise RunError(f"no earlier run of {pod_file} under {artifacts}; nothing to resume")
+    phases = json.loads(last.read_text())["phases"]
+    failed = [p for p in phases if p["status"] != "successful"]
+    if not failed:
+        raise RunError("the last run succeeded; nothing to resume")
+    return failed[0]["phase"], failed[0]["failed_hosts"]

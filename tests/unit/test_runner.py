@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from deploy_pod import runner
+from deploy_pod.runner import RunError, host_counts, progress_line, resume_point, select_phases
+
+
+def test_select_phases_in_order_and_from():
+    assert [p for p, _ in select_phases(["preflight"])] == ["preflight"]
+    with pytest.raises(RunError, match="unknown phase 'storage-ish'"):
+        select_phases(["storage-ish"])
+
+
+def test_select_refuses_unwritten_playbooks(monkeypatch):
+    monkeypatch.setattr(runner, "PHASES", runner.PHASES + [("later", "not-there.yml")])
+    with pytest.raises(RunError, match="not written yet: not-there.yml"):
+        select_phases(start="later")
+
+
+def test_host_counts():
+    stats = {"changed": {"dgx01": 2, "dgx02": 0}, "failures": {"ess01a": 1}, "dark": {"dgx03": 1}}
+    assert host_counts(stats) == ({"dgx01": 2, "dgx02": 0}, ["dgx03", "ess01a"])
+    assert host_counts(None) == ({}, [])
+
+
+def test_progress_lines():
+    assert progress_line({"event": "playbook_on_task_start", "event_data": {"task": "Install chrony"}}) == \
+        "    task: Install chrony"
+    assert progress_line({"event": "runner_on_ok", "event_data": {"host": "dgx01", "res": {"changed": True}}}) == \
+        "      changed: dgx01"
+    assert progress_line({"event": "runner_on_ok", "event_data": {"host": "dgx01", "res": {"changed": False}}}) is None
+    line = progress_line({"event": "runner_on_failed", "event_data": {"host": "dgx02", "res": {"msg": "bad\nmore"}}})
+    assert line == "      failed: dgx02: bad (+1 lines)"
+
+
+def test_resume_point(tmp_path):
+    with pytest.raises(RunError, match="nothing to resume"):
+        resume_point(tmp_path, "pod.yml")
+    (tmp_path / "pod").mkdir()
+    (tmp_path / "pod" / "last-run.json").write_text(json.dumps({"phases": [
+        {"phase": "preflight", "status": "successful", "failed_hosts": []},
+        {"phase": "base", "status": "failed", "failed_hosts": ["dgx02"]}]}))
+    assert resume_point(tmp_path, "pod.yml") == ("base", ["dgx02"])
