@@ -19,6 +19,7 @@ __all__ = [
     "nvlink_summary",
     "gpu_problems",
     "same_gpu_model",
+    "same_platform",
 ]
 
 
@@ -225,11 +226,21 @@ def _gpus(n: int) -> str:
     return f"{n} GPU" if n == 1 else f"{n} GPUs"
 
 
+def same_platform(found, expected) -> bool:
+    """'DGX Server for DGX-1' (DGX_PLATFORM) matches 'DGX-1' (catalog); case, spaces and '-' do not matter."""
+    def norm(text) -> str:
+        t = re.sub(r"[\s_-]+", "", str(text or "")).lower()
+        return t[len("dgxserverfor"):] if t.startswith("dgxserverfor") else t
+    return bool(found) and norm(found) == norm(expected)
+
+
 def gpu_problems(host: str, facts: dict, expected_count: int | None = None, expected_model: str | None = None,
-                 hw_model: str | None = None) -> list[str]:
-    """Plain sentences, e.g. 'dgx01: 7 GPUs found, dgx-1 has 8 (Tesla V100-SXM2-32GB)' and
-    'dgx01: 8 GPUs are Tesla V100-SXM2-16GB, dgx-1 has Tesla V100-SXM2-32GB'. Without hw_model
-    the sentences say 'expected' instead of '<hw_model> has'."""
+                 hw_model: str | None = None, expected_platform: str | None = None,
+                 release_path: str = "/etc/dgx-release") -> list[str]:
+    """Plain sentences, e.g. 'dgx01: 7 GPUs found, dgx-1 has 8 (Tesla V100-SXM2-32GB)',
+    'dgx01: 8 GPUs are Tesla V100-SXM2-16GB, dgx-1 has Tesla V100-SXM2-32GB' and
+    'dgx01: DGX platform is DGX Server for DGX A100, dgx-1 is a DGX-1'. Without hw_model the
+    sentences say 'expected' instead of '<hw_model> has' / '<hw_model> is a'."""
     problems = []
     count = facts.get("count", 0)
     has = f"{hw_model} has" if hw_model else "expected"
@@ -244,4 +255,12 @@ def gpu_problems(host: str, facts: dict, expected_count: int | None = None, expe
         for name, n in wrong.items():
             verb = "is" if n == 1 else "are"
             problems.append(f"{host}: {_gpus(n)} {verb} {name}, {has} {expected_model}")
+    if expected_platform:
+        is_a = f"{hw_model} is a" if hw_model else "expected"
+        release = facts.get("dgx_release")
+        if not release:
+            problems.append(f"{host}: {release_path} not found, {is_a} {expected_platform}")
+        elif not same_platform(release.get("platform"), expected_platform):
+            problems.append(f"{host}: DGX platform is {release.get('platform') or 'not set'} in {release_path}, "
+                            f"{is_a} {expected_platform}")
     return problems

@@ -32,7 +32,7 @@ author:
 options:
   expected:
     description:
-      - This host's planned cables, as C(deploy-pod plan) lists them.
+      - This host's planned cables, as C(deploy-pod plan) lists them (the plan's C(hosts[host].cables)).
     type: list
     elements: dict
     required: true
@@ -52,6 +52,9 @@ options:
       rate_gbps:
         description: Planned link rate in Gb/s (100 for EDR). Left out, the rate is not checked.
         type: float
+      netdev:
+        description: The port's planned IPoIB interface, as C(deploy-pod plan) lists it. Accepted, not checked here.
+        type: str
   host:
     description:
       - The host's name in the pod (its inventory name); the problem sentences and the node
@@ -226,6 +229,7 @@ def main():
                 "switch": {"type": "str"},
                 "switch_port": {"type": "int"},
                 "rate_gbps": {"type": "float"},
+                "netdev": {"type": "str"},
             }},
             "host": {"type": "str"},
             "switch_guids": {"type": "dict", "default": {}},

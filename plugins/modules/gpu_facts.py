@@ -16,6 +16,8 @@ description:
   - With O(expected_count) or O(expected_model) it also returns RV(problems), one plain sentence
     each, such as C(dgx01: 7 GPUs found, dgx-1 has 8 (Tesla V100-SXM2-32GB)). Problems fail the
     task only with O(fail_on_problems=true).
+  - O(expected_platform) checks the DGX platform named in C(/etc/dgx-release), for example
+    C(dgx01: DGX platform is DGX Server for DGX A100 in /etc/dgx-release, dgx-1 is a DGX-1).
   - Model names are compared without regard to case, spacing or a leading C(NVIDIA).
   - A failing C(nvidia-smi topo -m) is a warning (topology is then null), not a failure.
   - Reads state only; never reports a change.
@@ -28,6 +30,11 @@ options:
     type: int
   expected_model:
     description: GPU name as nvidia-smi prints it, for example C(Tesla V100-SXM2-32GB).
+    type: str
+  expected_platform:
+    description:
+      - DGX platform the host should be (the catalog's C(dgx_platform), for example C(DGX-1)), compared
+        with C(DGX_PLATFORM) in O(dgx_release_path) (C(DGX Server for DGX-1)). A missing file is a problem.
     type: str
   hw_model:
     description:
@@ -88,7 +95,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 problems:
-  description: What differs from O(expected_count) and O(expected_model), one sentence each; empty when all is well.
+  description:
+    - What differs from O(expected_count), O(expected_model) and O(expected_platform), one sentence
+      each; empty when all is well.
   returned: always
   type: list
   elements: str
@@ -229,6 +238,7 @@ def main():
         argument_spec={
             "expected_count": {"type": "int"},
             "expected_model": {"type": "str"},
+            "expected_platform": {"type": "str"},
             "hw_model": {"type": "str"},
             "host": {"type": "str"},
             "fail_on_problems": {"type": "bool", "default": False},
@@ -242,7 +252,8 @@ def main():
     for w in warnings:
         module.warn(w)
     host = p.get("host") or socket.gethostname().split(".")[0]
-    problems = gpu_problems(host, facts, p.get("expected_count"), p.get("expected_model"), p.get("hw_model"))
+    problems = gpu_problems(host, facts, p.get("expected_count"), p.get("expected_model"), p.get("hw_model"),
+                            p.get("expected_platform"), p.get("dgx_release_path") or "/etc/dgx-release")
     result = {"changed": False, "problems": problems, "ansible_facts": {"gpus": facts}}
     if problems and p.get("fail_on_problems"):
         module.fail_json(msg="; ".join(problems), **result)
