@@ -203,7 +203,8 @@ def discovered_links(host: str, ports: list[dict], entries: list[dict],
     links: dict = {}
     for p in ports:
         link = _blank(p["name"], p["ca"], p["num"])
-        link.update({k: p.get(k) for k in ("state", "physical_state", "rate_gbps", "port_guid", "lid", "netdev")})
+        link.update({k: p.get(k) for k in ("state", "physical_state", "rate_gbps", "lid", "netdev")})
+        link["port_guid"] = _guid(p.get("port_guid"))
         link["seen_by"] = ["ibstat"]
         links[p["name"]] = link
     # ports ibstat did not show but the fabric knows under this host's node description
@@ -257,7 +258,7 @@ def uncovered_ports(ports: list[dict], entries: list[dict]) -> list[dict]:
     """Active local ports whose GUID the discovery so far does not show (each needs its own
     `iblinkinfo -C ca -P port` run: two switches without an ISL are two subnets)."""
     seen = {_guid(e.get("port_guid")) for e in entries if e.get("port_guid")}
-    return [p for p in ports if p.get("state") == "Active" and p.get("port_guid") and p["port_guid"] not in seen]
+    return [p for p in ports if p.get("state") == "Active" and p.get("port_guid") and _guid(p["port_guid"]) not in seen]
 
 
 def _fmt(value) -> str:
