@@ -227,7 +227,8 @@ def discovered_links(host: str, ports: list[dict], entries: list[dict],
     for link in links.values():
         desc = f"{host} {link['ca']}"
         e, how = None, None
-        if link["port_guid"] and link["port_guid"] in ca_by_guid:
+        from_ibstat = "ibstat" in link["seen_by"]  # a GUID read from the discovery proves nothing
+        if from_ibstat and link["port_guid"] and link["port_guid"] in ca_by_guid:
             e, how = ca_by_guid[link["port_guid"]], "port_guid"
         elif (desc, link["num"]) in ca_by_desc:
             e, how = ca_by_desc[(desc, link["num"])], "node_description"
