@@ -19,7 +19,8 @@ description:
     C(MF0;<switch name>:<part>/U1), or from O(switch_guids).
   - When two switches have no link between them they are two subnets, so C(iblinkinfo) runs
     once more from each Active port the first run did not reach (C(-C ca -P port)).
-  - Returns RV(problems), one sentence per port that differs from the plan, for example
+  - >-
+    Returns RV(problems), one sentence per port that differs from the plan, for example
     C(dgx03 mlx5_2/1: expected ib-sw2 port 7, found ib-sw1 port 7),
     C(dgx03 mlx5_1/1: link is Down (expected Active at 100 Gb/s)),
     C(dgx03 mlx5_0/1: rate 56 Gb/s is below the planned 100 Gb/s) and

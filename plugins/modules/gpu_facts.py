@@ -13,10 +13,12 @@ description:
     --format=csv,noheader,nounits) and C(nvidia-smi topo -m), reads C(/etc/dgx-release) when it
     exists, and returns C(ansible_facts.gpus) with the GPU count, models, memory, the NVLink
     topology and the DGX OS release.
-  - With O(expected_count) or O(expected_model) it also returns RV(problems), one plain sentence
+  - >-
+    With O(expected_count) or O(expected_model) it also returns RV(problems), one plain sentence
     each, such as C(dgx01: 7 GPUs found, dgx-1 has 8 (Tesla V100-SXM2-32GB)). Problems fail the
     task only with O(fail_on_problems=true).
-  - O(expected_platform) checks the DGX platform named in C(/etc/dgx-release), for example
+  - >-
+    O(expected_platform) checks the DGX platform named in C(/etc/dgx-release), for example
     C(dgx01: DGX platform is DGX Server for DGX A100 in /etc/dgx-release, dgx-1 is a DGX-1).
   - Model names are compared without regard to case, spacing or a leading C(NVIDIA).
   - A failing C(nvidia-smi topo -m) is a warning (topology is then null), not a failure.
