@@ -112,7 +112,8 @@ def test_plan_refuses_broken_inventory(inv, write_inv):
     assert r.exit_code == 1 and "mgmt-address-missing" in r.output
 
 
-@pytest.mark.parametrize("cmd", [[], ["validate"], ["plan"], ["schema"], ["rules"]])
+@pytest.mark.parametrize("cmd", [[], ["validate"], ["plan"], ["schema"], ["rules"], ["up"], ["sim"], ["sim", "up"],
+                                 ["sim", "down"], ["sim", "status"], ["sim", "fault"]])
 def test_help_has_example(cmd):
     r = run(*cmd, "--help")
     assert r.exit_code == 0

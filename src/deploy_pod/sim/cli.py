@@ -1,6 +1,6 @@
 """`deploy-pod sim ...`: the digital twin of a pod (click group `sim`).
 
-Until the main CLI mounts it: `python -m deploy_pod.sim.cli up inventories/examples/twin.yml`.
+Mounted on the main CLI as `deploy-pod sim`.
 """
 
 from __future__ import annotations
@@ -31,13 +31,26 @@ def _fail(exc: Exception) -> None:
 
 @click.group(name="sim")
 def sim() -> None:
-    """The digital twin: one systemd container per host of the pod, emulated hardware."""
+    """The digital twin: one systemd container per host of the pod, emulated hardware.
+
+    \b
+    Example:
+      deploy-pod sim up inventories/examples/twin.yml
+      deploy-pod up inventories/examples/twin.yml --twin
+      deploy-pod sim down inventories/examples/twin.yml
+    """
 
 
 @sim.command()
 @POD_FILE
 def up(pod_file: str) -> None:
-    """Start the twin of POD.yml and write the inventory overlay .sim/<pod>/overlay.yml."""
+    """Start the twin of POD.yml and write the inventory overlay .sim/<pod>/overlay.yml.
+
+    \b
+    Example:
+      deploy-pod sim up inventories/examples/twin.yml
+      ansible-playbook -i inventories/examples/twin.yml -i .sim/twin/overlay.yml playbooks/preflight.yml
+    """
     try:
         paths = engine.up(pod_file, progress=_progress)
     except (engine.SimError, SpecError, DockerError, flt.FaultError) as exc:
@@ -49,7 +62,12 @@ def up(pod_file: str) -> None:
 @sim.command()
 @POD_FILE
 def down(pod_file: str) -> None:
-    """Remove every container, network, volume and file the twin of POD.yml created."""
+    """Remove every container, network, volume and file the twin of POD.yml created.
+
+    \b
+    Example:
+      deploy-pod sim down inventories/examples/twin.yml
+    """
     try:
         engine.down(pod_file, progress=_progress)
     except (engine.SimError, DockerError) as exc:
@@ -60,7 +78,12 @@ def down(pod_file: str) -> None:
 @POD_FILE
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def status(pod_file: str, as_json: bool) -> None:
-    """List the twin's containers (state, SSH port), networks, volume and active faults."""
+    """List the twin's containers (state, SSH port), networks, volume and active faults.
+
+    \b
+    Example:
+      deploy-pod sim status inventories/examples/twin.yml --json
+    """
     try:
         st = engine.status(pod_file)
     except (engine.SimError, DockerError) as exc:
@@ -90,7 +113,14 @@ def status(pod_file: str, as_json: bool) -> None:
 @click.argument("args", nargs=-1)
 @click.option("--clear", is_flag=True, help="Revert faults: all, or HOST's, or HOST's of KIND.")
 def fault(pod_file: str, host: str | None, kind: str | None, args: tuple[str, ...], clear: bool) -> None:
-    """Inject a fault into a twin host, or clear faults (--clear). With no HOST, list them."""
+    """Inject a fault into a twin host, or clear faults (--clear). With no HOST, list them.
+
+    \b
+    Example:
+      deploy-pod sim fault inventories/examples/twin.yml dgx02 ib-link-down mlx5_2/1
+      deploy-pod sim fault inventories/examples/twin.yml dgx02 miscable mlx5_0/1 ib-sw2:30
+      deploy-pod sim fault inventories/examples/twin.yml dgx02 --clear
+    """
     try:
         if clear:
             engine.clear(pod_file, host, kind, progress=_progress)
