@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
+
+from tests.integration import twinkit
+from tests.integration.twinkit import sim
 
 pytestmark = pytest.mark.twin
 
@@ -22,37 +23,16 @@ HOSTS = ["dgx01", "dgx02", "ess01a", "ess01b"]
 VENV_BIN = ROOT / ".venv" / "bin"
 
 
-def sim(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "deploy_pod.sim.cli", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=900)
-    if check and proc.returncode != 0:
-        pytest.fail(f"sim {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}", pytrace=False)
-    return proc
-
-
 def residue() -> dict[str, list[str]]:
-    out = {}
-    for kind, cmd in (("containers", ["docker", "ps", "-a"]), ("networks", ["docker", "network", "ls"]),
-                      ("volumes", ["docker", "volume", "ls"])):
-        res = subprocess.run([*cmd, "--filter", f"label={LABEL}", "--format", "{{.Names}}" if kind == "containers"
-                              else "{{.Name}}"], capture_output=True, text=True, check=True)
-        out[kind] = res.stdout.split()
-    return out
+    return twinkit.residue("twin")
 
 
 def overlay_hosts() -> dict:
-    return yaml.safe_load((SIM_DIR / "overlay.yml").read_text())["all"]["hosts"]
+    return twinkit.overlay_hosts("twin")
 
 
 def ssh(host: str, command: str, check: bool = True) -> subprocess.CompletedProcess:
-    h = overlay_hosts()[host]
-    cmd = ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", *h["ansible_ssh_common_args"].split(),
-           "-i", h["ansible_ssh_private_key_file"], "-p", str(h["ansible_port"]), f"{h['ansible_user']}@127.0.0.1",
-           command]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    if check:
-        assert proc.returncode == 0, f"{host}: {command}: {proc.stderr}"
-    return proc
+    return twinkit.ssh("twin", host, command, check=check, timeout=60)
 
 
 @pytest.fixture(scope="module")
