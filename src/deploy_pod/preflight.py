@@ -25,10 +25,15 @@ def host_problems(host: str, results: Mapping[str, object]) -> list[str]:
 
 
 def table(rows: list[tuple[str, str]]) -> str:
-    """Plain text: a person reads it in the play output, a machine reads the returned list."""
+    """Plain text for a person; the host column replaces the sentence's leading host name."""
     width = max([len("host")] + [len(h) for h, _ in rows])
     lines = [f"{'host'.ljust(width)}  problem", f"{'-' * width}  {'-' * 7}"]
-    lines += [f"{h.ljust(width)}  {p}" for h, p in rows]
+    for h, p in rows:
+        for prefix in (f"{h}: ", f"{h} "):
+            if p.startswith(prefix):
+                p = p[len(prefix):]
+                break
+        lines.append(f"{h.ljust(width)}  {p}")
     return "\n".join(lines)
 
 
@@ -37,7 +42,5 @@ def verdict(hosts: list[str], hostvars: Mapping[str, Mapping], checks: list[str]
     for h in hosts:
         hv = hostvars.get(h, {})
         results = {c: hv.get(c) for c in checks}
-        for p in host_problems(h, results):
-            # problems already start with the host name; keep the table column clean
-            rows.append((h, p[len(h) + 2:] if p.startswith(f"{h}: ") else p))
+        rows += [(h, p) for p in host_problems(h, results)]
     return rows, table(rows) if rows else ""

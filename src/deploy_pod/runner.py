@@ -9,6 +9,7 @@ to start again at the failed phase, limited to the failed hosts if asked.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -95,6 +96,14 @@ def run_phases(pod_file: str, inventories: list[str], phases: list[tuple[str, st
     run_dir = base / stamp
     results: list[PhaseResult] = []
     sources = [str(Path(p).resolve()) for p in [pod_file, *inventories]]
+    envvars = {
+        # the ansible-playbook beside this Python, whatever PATH the user has
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+        "ANSIBLE_NOCOLOR": "1",
+        # ansible-runner turns host key checking off unless told; the overlay carries known_hosts
+        "ANSIBLE_HOST_KEY_CHECKING": "True",
+    }
     for phase, playbook in phases:
         echo(f"==> phase {phase} ({playbook}){' [check mode]' if check else ''}")
         pdir = run_dir / phase
@@ -109,8 +118,7 @@ def run_phases(pod_file: str, inventories: list[str], phases: list[tuple[str, st
 
         r = ansible_runner.run(
             private_data_dir=str(pdir), playbook=str(ROOT / "playbooks" / playbook), inventory=sources,
-            binary=str(Path(sys.executable).parent / "ansible-playbook"),
-            envvars={"ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1"},
+            envvars=envvars,
             cmdline="--check --diff" if check else None, limit=limit, extravars=extravars or {},
             quiet=True, event_handler=handler, suppress_env_files=True,
         )

@@ -4,12 +4,9 @@ refuses a disk holding a descriptor, and /gpfs/<fs> is shared data across nodes.
 
 from __future__ import annotations
 
-import copy
-
 import pytest
-import yaml
 
-from tests.integration.twinkit import ROOT, residue, sim, ssh, wait_for
+from tests.integration.twinkit import example_pod_as, residue, sim, ssh, wait_for
 
 pytestmark = pytest.mark.twin
 
@@ -21,11 +18,7 @@ HOSTS = ["dgx01", "dgx02", "ess01a", "ess01b"]
 @pytest.fixture(scope="module")
 def pod(testbed, require_twin, tmp_path_factory):
     """The example twin pod under its own name and networks, so it never collides with `twin`."""
-    data = yaml.safe_load((ROOT / "inventories" / "examples" / "twin.yml").read_text())
-    data = copy.deepcopy(data)
-    data["all"]["vars"]["pod"]["name"] = POD
-    path = tmp_path_factory.mktemp("gpfst") / "pod.yml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    path = example_pod_as(POD, 87, tmp_path_factory.mktemp(POD))
     if any(residue(POD).values()):
         sim("down", str(path), check=False)
     sim("up", str(path))

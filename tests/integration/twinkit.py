@@ -58,3 +58,15 @@ def wait_for(predicate, timeout: float, what: str, step: float = 1.0):
             return last
         time.sleep(step)
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}", pytrace=False)
+
+
+def example_pod_as(name: str, octet: int, directory: Path) -> Path:
+    """The example twin pod under another name and networks (10.<octet>, 10.<octet+1>), so test pods
+    never collide with each other or with a developer's `twin`."""
+    text = (ROOT / "inventories" / "examples" / "twin.yml").read_text()
+    text = text.replace("10.77.", f"10.{octet}.").replace("10.78.", f"10.{octet + 1}.")
+    data = yaml.safe_load(text)
+    data["all"]["vars"]["pod"]["name"] = name
+    path = directory / f"{name}.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path

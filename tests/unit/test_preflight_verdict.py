@@ -23,5 +23,5 @@ def test_verdict_table_and_clean_pod():
                 "dgx03": {"fabric": {"problems": ["dgx03 mlx5_2/1: expected ib-sw2 port 7, found ib-sw1 port 7"]}}}
     rows, text = verdict(["dgx01", "dgx03"], hostvars, ["fabric"])
     assert rows == [("dgx03", "dgx03 mlx5_2/1: expected ib-sw2 port 7, found ib-sw1 port 7")]
-    assert text.splitlines()[0].startswith("host ") and "dgx03  dgx03 mlx5_2/1" in text
+    assert text.splitlines()[0].startswith("host ") and "dgx03  mlx5_2/1: expected ib-sw2 port 7" in text
     assert verdict(["dgx01"], hostvars, ["fabric"]) == ([], "")

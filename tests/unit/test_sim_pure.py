@@ -181,11 +181,12 @@ def test_host_files_and_tar():
 
 
 def test_repo_packages_and_preinstall():
-    idx = "Package: deploy-pod-twin-hw\nVersion: 1\n\nPackage: deploy-pod-twin-dgx\nVersion: 1\n\nPackage: gpfs.base\n"
+    idx = ("Package: deploy-pod-twin-hw\nVersion: 1\n\nPackage: deploy-pod-twin-dgx\nVersion: 1\n\n"
+           "Package: gpfs.base\n\nPackage: infiniband-diags\n")
     avail = engine.repo_packages(idx)
-    assert avail == {"deploy-pod-twin-hw", "deploy-pod-twin-dgx", "gpfs.base"}
-    assert engine.preinstall("dgx", avail) == ["deploy-pod-twin-hw", "deploy-pod-twin-dgx"]
-    assert engine.preinstall("ess", avail) == ["deploy-pod-twin-hw"]
+    assert avail == {"deploy-pod-twin-hw", "deploy-pod-twin-dgx", "gpfs.base", "infiniband-diags"}
+    assert engine.preinstall("dgx", avail) == ["deploy-pod-twin-hw", "infiniband-diags", "deploy-pod-twin-dgx"]
+    assert engine.preinstall("ess", avail) == ["deploy-pod-twin-hw", "infiniband-diags"]
     assert engine.preinstall("dgx", set()) == []
 
 

@@ -23,7 +23,9 @@ from deploy_pod.sim.spec import SimSpec, spec_from_dict, spec_from_plan
 
 Progress = Callable[[str], None]
 DGX_PACKAGES = ["deploy-pod-twin-dgx"]
-ALL_PACKAGES = ["deploy-pod-twin-hw"]
+# what DGX OS and the ESS image ship before deploy-pod runs: the OFED user tools, and the
+# kernel's module tools (emulated: the twin cannot load modules)
+ALL_PACKAGES = ["deploy-pod-twin-hw", "deploy-pod-twin-kmod", "infiniband-diags", "ibverbs-utils", "rdma-core"]
 SYSTEMD_TIMEOUT = 120
 SSH_TIMEOUT = 60
 
