@@ -235,6 +235,28 @@ def wire_host(spec: SimSpec, host: str, faults: list[dict]) -> None:
         dk.plug_cable(pid, veth, netdev, bridge, up=up)
 
 
+# Kernel knobs a real host lets base_os set but a container cannot: the network sysctls of
+# the container's own namespace (Docker mounts /proc/sys read-only), and global ones such
+# as net.core.rmem_max, which the twin shadows with a file per host so the host machine's
+# kernel is never touched.
+GLOBAL_SYSCTLS = ("net/core/rmem_max", "net/core/wmem_max")
+_KNOBS = """set -e
+grep -qE '^proc /proc/sys/net proc rw' /proc/mounts || {
+  mount --bind /proc/sys/net /proc/sys/net; mount -o remount,bind,rw /proc/sys/net; }
+mkdir -p /run/deploy-pod-twin/sysctl
+for k in %s; do
+  f=/run/deploy-pod-twin/sysctl/$(echo "$k" | tr / .)
+  grep -q " /proc/sys/$k " /proc/mounts && continue
+  cat "/proc/sys/$k" > "$f"; mount --bind "$f" "/proc/sys/$k"
+done
+"""
+
+
+def emulate_kernel_knobs(container: str) -> None:
+    """After each start (mounts do not survive a restart)."""
+    dk.exec_(container, "sh", "-c", _KNOBS % " ".join(GLOBAL_SYSCTLS), timeout=60)
+
+
 def wait_systemd(container: str, timeout: float = SYSTEMD_TIMEOUT) -> str:
     deadline = time.monotonic() + timeout
     state = "unknown"
@@ -253,9 +275,9 @@ def install_packages(container: str, pkgs: list[str]) -> None:
     check = dk.exec_(container, "dpkg-query", "-W", "-f=${Status}\\n", *pkgs, check=False)
     if check.returncode == 0 and check.stdout.decode().count("install ok installed") == len(pkgs):
         return
-    only_twin = ("-o Dir::Etc::sourcelist=sources.list.d/deploy-pod-twin.list "
-                 "-o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0")
-    script = (f"apt-get update -qq {only_twin} && DEBIAN_FRONTEND=noninteractive "
+    # every source, not just the twin's: a real host has its package lists, and roles rely
+    # on apt's cache_valid_time seeing them fresh
+    script = ("apt-get update -qq && DEBIAN_FRONTEND=noninteractive "
               f"apt-get install -y -qq --no-install-recommends {' '.join(pkgs)} >/dev/null")
     dk.exec_(container, "sh", "-c", script, timeout=600)
 
@@ -369,6 +391,7 @@ def up(pod_file: str | Path, progress: Progress = print) -> Paths:
 
     for host in running:
         wire_host(spec, host, faults)
+        emulate_kernel_knobs(spec.container(host))
     progress("IB cables plugged: " + ", ".join(
         f"{h}:{'/'.join(c.netdev for c in spec.hosts[h].cables)}" for h in running))
     push_fabric(spec, paths, faults)
@@ -483,6 +506,7 @@ def clear(pod_file: str | Path, host: str | None = None, kind: str | None = None
                 continue
             dk.start(container)
             wait_systemd(container)
+            emulate_kernel_knobs(container)
         wire_host(spec, h, kept)
         push_hardware(spec, paths, h, kept)
     push_fabric(spec, paths, kept)
