@@ -26,6 +26,9 @@ PHASES: list[tuple[str, str]] = [
 ]
 
 
+MAX_MSG_LINES = 40
+
+
 class RunError(Exception):
     pass
 
@@ -59,7 +62,8 @@ def host_counts(stats: dict | None) -> tuple[dict[str, int], list[str]]:
     """(changed tasks per host, hosts that failed or were unreachable) from ansible-runner's stats."""
     stats = stats or {}
     changed = {h: n for h, n in (stats.get("changed") or {}).items()}
-    bad = sorted(set(stats.get("failures") or {}) | set(stats.get("dark") or {}))
+    # localhost only runs the controller-side checks: resuming "on localhost" means nothing
+    bad = sorted((set(stats.get("failures") or {}) | set(stats.get("dark") or {})) - {"localhost"})
     return changed, bad
 
 
@@ -79,8 +83,10 @@ def progress_line(event: dict) -> str | None:
             return None
         res = data.get("res") or {}
         what = "unreachable" if kind == "runner_on_unreachable" else "failed"
-        msg = str(res.get("msg", "")).strip().splitlines()
-        return f"      {what}: {host}: {msg[0] if msg else ''}" + (f" (+{len(msg) - 1} lines)" if len(msg) > 1 else "")
+        msg = str(res.get("msg", "")).strip().splitlines() or [""]
+        # the whole message up to a screenful: preflight's verdict is a table people must see
+        shown = msg[:MAX_MSG_LINES] + ([f"(+{len(msg) - MAX_MSG_LINES} lines)"] if len(msg) > MAX_MSG_LINES else [])
+        return f"      {what}: {host}: " + "\n        ".join(shown)
     return None
 
 

@@ -21,7 +21,7 @@ def test_select_refuses_unwritten_playbooks(monkeypatch):
 
 
 def test_host_counts():
-    stats = {"changed": {"dgx01": 2, "dgx02": 0}, "failures": {"ess01a": 1}, "dark": {"dgx03": 1}}
+    stats = {"changed": {"dgx01": 2, "dgx02": 0}, "failures": {"ess01a": 1, "localhost": 1}, "dark": {"dgx03": 1}}
     assert host_counts(stats) == ({"dgx01": 2, "dgx02": 0}, ["dgx03", "ess01a"])
     assert host_counts(None) == ({}, [])
 
@@ -33,7 +33,10 @@ def test_progress_lines():
         "      changed: dgx01"
     assert progress_line({"event": "runner_on_ok", "event_data": {"host": "dgx01", "res": {"changed": False}}}) is None
     line = progress_line({"event": "runner_on_failed", "event_data": {"host": "dgx02", "res": {"msg": "bad\nmore"}}})
-    assert line == "      failed: dgx02: bad (+1 lines)"
+    assert line == "      failed: dgx02: bad\n        more"
+    long = "\n".join(f"row {i}" for i in range(50))
+    line = progress_line({"event": "runner_on_failed", "event_data": {"host": "localhost", "res": {"msg": long}}})
+    assert "row 39" in line and "row 40" not in line and "(+10 lines)" in line
 
 
 def test_resume_point(tmp_path):
