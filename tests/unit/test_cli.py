@@ -161,3 +161,20 @@ def test_readme_starts_with_the_two_commands():
     text = Path(ROOT / "README.md").read_text().splitlines()
     blocks = [line for line in text[:25] if line.startswith(("./scripts/", "bash ", "make "))]
     assert len(blocks) >= 2
+
+
+def test_every_field_has_an_example():
+    from pydantic import BaseModel
+
+    from deploy_pod.model import Cable, HostVars, PodSettings
+
+    def walk(model: type[BaseModel], prefix: str):
+        for name, f in model.model_fields.items():
+            yield f"{prefix}{name}", f
+            ann = f.annotation
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                yield from walk(ann, f"{prefix}{name}.")
+
+    roots = ((PodSettings, "pod."), (HostVars, ""), (Cable, "ib_cables[]."))
+    missing = [path for m, p in roots for path, f in walk(m, p) if not f.examples]
+    assert missing == []
