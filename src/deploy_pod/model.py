@@ -25,13 +25,16 @@ class Strict(BaseModel):
 
 class Network(Strict):
     cidr: IPv4Network = Field(description="Network address and prefix.", examples=["10.10.0.0/24"])
-    gateway: IPv4Address | None = Field(None, description="Default gateway, if this network has one.")
-    mtu: int | None = Field(None, ge=576, le=65520, description="Interface MTU; unset keeps the OS default.")
+    gateway: IPv4Address | None = Field(None, description="Default gateway, if this network has one.",
+                                        examples=["10.10.0.1"])
+    mtu: int | None = Field(None, ge=576, le=65520, description="Interface MTU; unset keeps the OS default.",
+                            examples=[9000])
 
 
 class MgmtNetwork(Network):
     bond_mode: Literal["none", "active-backup", "802.3ad"] = Field(
-        "none", description="Bond the management ports: none, active-backup, or 802.3ad (LACP)."
+        "none", description="Bond the management ports: none, active-backup, or 802.3ad (LACP).",
+        examples=["active-backup"],
     )
     interfaces: list[str] = Field(
         default_factory=list,
@@ -41,21 +44,25 @@ class MgmtNetwork(Network):
 
 
 class IPoIBNetwork(Network):
-    mode: Literal["datagram", "connected"] = Field("datagram", description="IPoIB mode.")
+    mode: Literal["datagram", "connected"] = Field("datagram", description="IPoIB mode.", examples=["connected"])
 
 
 class Networks(Strict):
-    mgmt: MgmtNetwork = Field(description="The 10GbE management network every pod host is on.")
-    ipoib: IPoIBNetwork = Field(description="IP over InfiniBand: the Spectrum Scale daemon network.")
+    mgmt: MgmtNetwork = Field(description="The 10GbE management network every pod host is on.",
+                              examples=[{"cidr": "10.10.0.0/24", "gateway": "10.10.0.1"}])
+    ipoib: IPoIBNetwork = Field(description="IP over InfiniBand: the Spectrum Scale daemon network.",
+                                examples=[{"cidr": "10.20.0.0/24", "mode": "datagram"}])
 
 
 class Filesystem(Strict):
-    name: str = Field("fs1", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$", description="Spectrum Scale device name.")
+    name: str = Field("fs1", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,62}$", description="Spectrum Scale device name.",
+                      examples=["fs1"])
     mount_point: str | None = Field(
-        None, pattern=r"^/", description="Where clients mount it; default /gpfs/<name>."
+        None, pattern=r"^/", description="Where clients mount it; default /gpfs/<name>.", examples=["/gpfs/fs1"]
     )
     block_size: Literal["1M", "2M", "4M", "8M", "16M"] = Field(
-        "16M", description="File system block size; 16M suits large-file AI reads (REFERENCE.md section 4)."
+        "16M", description="File system block size; 16M suits large-file AI reads (REFERENCE.md section 4).",
+        examples=["16M"],
     )
 
     @property
@@ -68,17 +75,20 @@ class Fabric(Strict):
         "switch",
         description="Who runs the InfiniBand subnet manager: 'switch' (managed switches) "
         "or 'opensm' (deploy-pod runs OpenSM on two hosts, with priorities).",
+        examples=["opensm"],
     )
     inter_switch_links: int = Field(
         0,
         ge=0,
         description="Ports each IB switch spends on links to other switches. 0: the switches are "
         "separate rails, every host reaches each through its own ports.",
+        examples=[4],
     )
 
 
 class Registry(Strict):
-    url: str = Field("nvcr.io", description="Container registry the NGC images come from (or a mirror).")
+    url: str = Field("nvcr.io", description="Container registry the NGC images come from (or a mirror).",
+                     examples=["registry.example.com:5000"])
     images: list[str] = Field(
         default_factory=list,
         description="Images every DGX pulls.",
@@ -91,15 +101,19 @@ class PodSettings(Strict):
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,30}$", description="Short pod name.", examples=["pod1"])
     cluster_name: str | None = Field(
-        None, pattern=NAME, description="Spectrum Scale cluster name; default <name>.gpfs."
+        None, pattern=NAME, description="Spectrum Scale cluster name; default <name>.gpfs.", examples=["pod1.gpfs"]
     )
-    filesystem: Filesystem = Field(default_factory=Filesystem, description="The Spectrum Scale file system.")
-    networks: Networks = Field(description="Management and IPoIB networks.")
+    filesystem: Filesystem = Field(default_factory=Filesystem, description="The Spectrum Scale file system.",
+                                   examples=[{"name": "fs1", "block_size": "16M"}])
+    networks: Networks = Field(description="Management and IPoIB networks.",
+                               examples=[{"mgmt": {"cidr": "10.10.0.0/24"}, "ipoib": {"cidr": "10.20.0.0/24"}}])
     ntp_servers: list[str] = Field(
         default_factory=list, description="NTP servers every host syncs with.", examples=[["10.10.0.1"]]
     )
-    registry: Registry = Field(default_factory=Registry, description="Where NGC containers come from.")
-    fabric: Fabric = Field(default_factory=Fabric, description="InfiniBand fabric settings.")
+    registry: Registry = Field(default_factory=Registry, description="Where NGC containers come from.",
+                               examples=[{"url": "nvcr.io"}])
+    fabric: Fabric = Field(default_factory=Fabric, description="InfiniBand fabric settings.",
+                           examples=[{"subnet_manager": "switch"}])
 
     @property
     def cluster(self) -> str:
@@ -110,7 +124,8 @@ class Cable(Strict):
     port: str = Field(pattern=PORT, description="HCA and port on the host.", examples=["mlx5_0/1"])
     switch: str = Field(description="IB switch (a host of group ib_switches).", examples=["ib-sw1"])
     switch_port: int = Field(ge=1, description="Port number on that switch.", examples=[7])
-    netdev: str | None = Field(None, description="IPoIB netdev of this port; default ib<N> in port order.")
+    netdev: str | None = Field(None, description="IPoIB netdev of this port; default ib<N> in port order.",
+                               examples=["ib0"])
 
 
 class HostVars(BaseModel):
@@ -124,25 +139,34 @@ class HostVars(BaseModel):
         None, description="Address on the management network (required for servers).", examples=["10.10.0.11"]
     )
     ipoib_address: IPv4Address | None = Field(
-        None, description="IPoIB address; derived: the management host number on the IPoIB network."
+        None, description="IPoIB address; derived: the management host number on the IPoIB network.",
+        examples=["10.20.0.11"],
     )
-    ipoib_interface: str | None = Field(None, description="Netdev carrying ipoib_address; derived: ib0.")
+    ipoib_interface: str | None = Field(None, description="Netdev carrying ipoib_address; derived: ib0.",
+                                        examples=["ib0"])
     ib_cables: list[Cable] | None = Field(
-        None, description="Where each storage-fabric port is cabled; derived: ports spread over the switches."
+        None, description="Where each storage-fabric port is cabled; derived: ports spread over the switches.",
+        examples=[[{"port": "mlx5_0/1", "switch": "ib-sw1", "switch_port": 1}]],
     )
     quorum: bool | None = Field(
-        None, description="Spectrum Scale quorum node; derived: storage nodes first, spread over ESS units."
+        None, description="Spectrum Scale quorum node; derived: storage nodes first, spread over ESS units.",
+        examples=[True],
     )
-    manager: bool | None = Field(None, description="Spectrum Scale manager node; derived: storage nodes.")
-    failure_group: int | None = Field(None, ge=1, description="NSD failure group; derived: one per ESS unit.")
-    node_classes: list[str] | None = Field(None, description="Spectrum Scale node classes; derived from the role.")
+    manager: bool | None = Field(None, description="Spectrum Scale manager node; derived: storage nodes.",
+                                 examples=[False])
+    failure_group: int | None = Field(None, ge=1, description="NSD failure group; derived: one per ESS unit.",
+                                      examples=[2])
+    node_classes: list[str] | None = Field(None, description="Spectrum Scale node classes; derived from the role.",
+                                           examples=[["dgx_clients"]])
     verbs_ports: list[str] | None = Field(
-        None, description="verbsPorts for this node; derived from its cabled ports (device/port/fabric)."
+        None, description="verbsPorts for this node; derived from its cabled ports (device/port/fabric).",
+        examples=[["mlx5_0/1/1", "mlx5_1/1/2"]],
     )
     opensm_priority: int | None = Field(
         None, ge=0, le=15,
         description="Run OpenSM here with this priority (fabric.subnet_manager: opensm); derived: the first "
         "two storage nodes, 15 (master) and 14 (standby).",
+        examples=[15],
     )
 
 
