@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import copy
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+from deploy_pod.content import ensure_collection_link
+
+# the collection's modules import their module_utils as ansible_collections.deploy_pod.pod.*
+# (as on a host); test modules import them the same way, so the path is set before they load
+if str(ensure_collection_link()) not in sys.path:
+    sys.path.insert(0, str(ensure_collection_link()))
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "inventories" / "examples"

@@ -3,30 +3,8 @@ fixtures, and the comparison with the planned cables, sentence by sentence."""
 
 from __future__ import annotations
 
-import sys
-import tempfile
-from pathlib import Path
-
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures"
-
-
-def _collections_path() -> str:
-    setup = ROOT / ".collections"
-    if (setup / "ansible_collections" / "deploy_pod" / "pod" / "plugins").is_dir():
-        return str(setup)
-    tmp = Path(tempfile.mkdtemp(prefix="deploy-pod-collections-"))
-    (tmp / "ansible_collections" / "deploy_pod").mkdir(parents=True)
-    (tmp / "ansible_collections" / "deploy_pod" / "pod").symlink_to(ROOT)
-    return str(tmp)
-
-
-if _collections_path() not in sys.path:
-    sys.path.insert(0, _collections_path())
-
-from ansible_collections.deploy_pod.pod.plugins.module_utils.fabric import (  # noqa: E402
+from ansible_collections.deploy_pod.pod.plugins.module_utils.fabric import (
     compare,
     discovered_links,
     entries_from_ibnetdiscover,
@@ -36,10 +14,12 @@ from ansible_collections.deploy_pod.pod.plugins.module_utils.fabric import (  # 
     switch_name,
     uncovered_ports,
 )
-from ansible_collections.deploy_pod.pod.plugins.module_utils.ib_parsers import (  # noqa: E402
+from ansible_collections.deploy_pod.pod.plugins.module_utils.ib_parsers import (
     parse_iblinkinfo,
     parse_ibnetdiscover_ports,
 )
+
+from tests.modkit import FIXTURES
 
 
 def port(name: str, guid: str | None = None, state: str = "Active", rate=100) -> dict:

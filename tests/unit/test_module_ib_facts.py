@@ -4,116 +4,17 @@ hwgen from the planner's cables, with faults."""
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-import tempfile
-from pathlib import Path
-
 import pytest
-from ansible.module_utils import _internal as ansible_internal
-from ansible.module_utils.common import warnings as ansible_warnings
-from ansible.module_utils.testing import patch_module_args
+from ansible_collections.deploy_pod.pod.plugins.module_utils.hostfacts import infiniband_facts
+from ansible_collections.deploy_pod.pod.plugins.module_utils.ib_parsers import parse_ibstat
+from ansible_collections.deploy_pod.pod.plugins.modules import ib_facts
 
-ROOT = Path(__file__).resolve().parents[2]
-HW_DIR = ROOT / "twin" / "emulators" / "hw"
-FIXTURES = ROOT / "tests" / "fixtures"
-
-
-def _collections_path() -> str:
-    """The checkout as ansible_collections.deploy_pod.pod (scripts/setup's link, or a temporary one)."""
-    setup = ROOT / ".collections"
-    if (setup / "ansible_collections" / "deploy_pod" / "pod" / "plugins").is_dir():
-        return str(setup)
-    tmp = Path(tempfile.mkdtemp(prefix="deploy-pod-collections-"))
-    (tmp / "ansible_collections" / "deploy_pod").mkdir(parents=True)
-    (tmp / "ansible_collections" / "deploy_pod" / "pod").symlink_to(ROOT)
-    return str(tmp)
-
-
-if _collections_path() not in sys.path:
-    sys.path.insert(0, _collections_path())
-
-from ansible_collections.deploy_pod.pod.plugins.module_utils.hostfacts import infiniband_facts  # noqa: E402
-from ansible_collections.deploy_pod.pod.plugins.module_utils.ib_parsers import parse_ibstat  # noqa: E402
-from ansible_collections.deploy_pod.pod.plugins.modules import ib_facts  # noqa: E402
-
-SBIN_HAS_IBSTAT = any(os.path.exists(f"{d}/ibstat") for d in ("/sbin", "/usr/sbin", "/usr/local/sbin"))
-
-
-# ---------------------------------------------------------------- twin helpers
-
-def _hwgen():
-    from deploy_pod.sim.hardware import load_hwgen
-    return load_hwgen(ROOT)
-
-
-def twin_host(host: str = "dgx01", fault=None) -> tuple[dict, dict]:
-    """(hardware, fabric) for the example twin pod; fault(hwgen, hw, fabric) bends it."""
-    from deploy_pod.catalog import load_catalog
-    from deploy_pod.inventory import load_pod
-    from deploy_pod.planner import make_plan
-
-    hwgen = _hwgen()
-    catalog = load_catalog()
-    plan = make_plan(load_pod(str(ROOT / "inventories" / "examples" / "twin.yml")).pod)
-    hws = {}
-    for name, hp in plan.hosts.items():
-        hws[name] = hwgen.host_hardware(
-            "twin", name, hp.role, hp.hw_model, catalog.get(hp.hw_model) or {},
-            cables=[{"port": c.port, "switch": c.switch, "switch_port": c.switch_port} for c in hp.cables],
-            netdevs={c.port: c.netdev for c in hp.cables})
-    fab = hwgen.fabric("twin", list(hws.values()),
-                       [{"name": s.name, "hw_model": s.hw_model, "ports": s.ports, "rate_gbps": s.rate_gbps}
-                        for s in plan.switches.values()])
-    if fault is not None:
-        fault(hwgen, hws[host], fab)
-    return hws[host], fab
+from tests.modkit import FIXTURES, SBIN_HAS_IBSTAT, run_module, tool_installer, twin_host, warning_texts
 
 
 @pytest.fixture
 def tools(tmp_path, monkeypatch):
-    """A PATH holding only the tools given: emulator names ('ibstat') or {name: shell body}."""
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    monkeypatch.setenv("PATH", str(bindir))
-    monkeypatch.setattr(ib_facts, "SBIN", [])
-
-    def install(*emulated: str, fakes: dict | None = None, hw: dict | None = None, fabric: dict | None = None):
-        for name in emulated:
-            script = HW_DIR / (name.replace("-", "_") + ".py")
-            path = bindir / name
-            path.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{script}" "$@"\n')
-            path.chmod(0o755)
-        for name, body in (fakes or {}).items():
-            path = bindir / name
-            path.write_text("#!/bin/sh\n" + body + "\n")
-            path.chmod(0o755)
-        if hw is not None:
-            (tmp_path / "hardware.json").write_text(json.dumps(hw))
-            monkeypatch.setenv("DEPLOY_POD_TWIN_HARDWARE", str(tmp_path / "hardware.json"))
-        if fabric is not None:
-            (tmp_path / "fabric.json").write_text(json.dumps(fabric))
-            monkeypatch.setenv("DEPLOY_POD_TWIN_FABRIC", str(tmp_path / "fabric.json"))
-        return bindir
-
-    return install
-
-
-def run_module(main, args: dict, capsys, monkeypatch) -> tuple[int, dict]:
-    """Run a module's main() as Ansible would: (exit code, result JSON)."""
-    monkeypatch.setattr(ansible_warnings, "_global_warnings", {})
-    # importing Ansible's controller side (the inventory loader) sends module warnings to the
-    # display instead of the result; a module on a host runs outside that context
-    monkeypatch.setattr(ansible_internal, "is_controller", False)
-    capsys.readouterr()
-    with patch_module_args(args), pytest.raises(SystemExit) as exc:
-        main()
-    return exc.value.code, json.loads(capsys.readouterr().out)
-
-
-def warning_texts(result: dict) -> list[str]:
-    return [w if isinstance(w, str) else w.get("msg", str(w)) for w in result.get("warnings") or []]
+    return tool_installer(tmp_path, monkeypatch, ib_facts)
 
 
 # ---------------------------------------------------------------- real fixture
