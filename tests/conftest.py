@@ -44,13 +44,10 @@ def write_inv(tmp_path):
 def check(write_inv):
     """Load an inventory dict and return (pod, findings) like `deploy-pod validate` does."""
     from deploy_pod.inventory import load_pod
-    from deploy_pod.rules import run_rules
+    from deploy_pod.rules import check as check_pod
 
     def run(data: dict):
         result = load_pod(write_inv(data))
-        findings = list(result.findings)
-        if result.pod.settings is not None:
-            findings += run_rules(result.pod)
-        return result.pod, findings
+        return result.pod, check_pod(result.pod, result.findings)
 
     return run

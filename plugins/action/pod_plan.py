@@ -20,18 +20,15 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(f"unsupported parameters: {', '.join(sorted(self._task.args))}")
         try:
             from deploy_pod.findings import errors
-            from deploy_pod.inventory import build_pod, raw_from_inventory
+            from deploy_pod.inventory import check_play_inventory
             from deploy_pod.planner import make_plan
-            from deploy_pod.rules import run_rules
         except ImportError as exc:
             raise AnsibleActionFail(
                 f"the deploy-pod Python package is not importable by the controller's Python ({exc})") from exc
 
-        vm = self._task.get_variable_manager()
         sources = [str(s) for s in task_vars.get("ansible_inventory_sources", [])]
-        pod, findings = build_pod(raw_from_inventory(vm._inventory, vm, sources))
-        if pod.settings is not None:
-            findings += run_rules(pod)
+        # the live inventory of this run: the same groups and vars ansible-playbook sees
+        pod, findings = check_play_inventory(self._task.get_variable_manager(), sources)
         bad = errors(findings)
         if bad:
             result["failed"] = True

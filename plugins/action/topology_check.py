@@ -19,20 +19,16 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(f"unsupported parameters: {', '.join(sorted(unknown))}")
         try:
             from deploy_pod.findings import errors
-            from deploy_pod.inventory import build_pod, raw_from_inventory
-            from deploy_pod.rules import run_rules
+            from deploy_pod.inventory import check_play_inventory
         except ImportError as exc:
             raise AnsibleActionFail(
                 "the deploy-pod Python package is not importable by the controller's Python "
                 f"({exc}); install it into the same environment as ansible-core: pip install deploy-pod"
             ) from exc
 
-        vm = self._task.get_variable_manager()
         sources = [str(s) for s in task_vars.get("ansible_inventory_sources", [])]
         # the live inventory of this run: the same groups and vars ansible-playbook sees
-        pod, findings = build_pod(raw_from_inventory(vm._inventory, vm, sources))
-        if pod.settings is not None:
-            findings += run_rules(pod)
+        pod, findings = check_play_inventory(self._task.get_variable_manager(), sources)
         bad = errors(findings)
         warned = [f for f in findings if f.severity == "warning"]
         result.update(

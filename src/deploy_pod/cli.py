@@ -21,7 +21,7 @@ def _console() -> Console:
 
 def _load_and_check(pod_file: str, as_json: bool):
     """(pod, findings), or exit 2 with the reason when the file cannot be read."""
-    from deploy_pod.rules import run_rules
+    from deploy_pod.rules import check
 
     try:
         result = load_pod(pod_file)
@@ -31,10 +31,7 @@ def _load_and_check(pod_file: str, as_json: bool):
         else:
             click.echo(f"deploy-pod: cannot read {pod_file}: {exc}", err=True)
         sys.exit(EXIT_INPUT)
-    findings = list(result.findings)
-    if result.pod.settings is not None:
-        findings += run_rules(result.pod)
-    return result.pod, findings
+    return result.pod, check(result.pod, result.findings)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

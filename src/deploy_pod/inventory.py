@@ -259,6 +259,15 @@ def _typo_findings(host: str, hv: dict, origin: str):
                           host=host, field=key, file=origin_of(hv[key], origin))
 
 
+def check_play_inventory(variable_manager, sources: list[str]) -> tuple[Pod, list[Finding]]:
+    """The running play's inventory (as ansible-playbook sees it) through the loader and the rules:
+    what the action plugins run."""
+    from deploy_pod.rules import check
+
+    pod, findings = build_pod(raw_from_inventory(variable_manager._inventory, variable_manager, sources))
+    return pod, check(pod, findings)
+
+
 @dataclass
 class LoadResult:
     pod: Pod

@@ -42,6 +42,11 @@ def rule(rule_id: str, severity: Severity, summary: str):
     return register
 
 
+def check(pod: Pod, loader_findings: list[Finding]) -> list[Finding]:
+    """What the loader found, then the rules (which need the pod settings to mean anything)."""
+    return list(loader_findings) + (run_rules(pod) if pod.settings is not None else [])
+
+
 def run_rules(pod: Pod, catalog: Catalog | None = None) -> list[Finding]:
     catalog = catalog or load_catalog()
     out: list[Finding] = []

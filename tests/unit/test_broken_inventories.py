@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from deploy_pod.cli import main
 from deploy_pod.inventory import load_pod
-from deploy_pod.rules import run_rules
+from deploy_pod.rules import check
 
 BROKEN = Path(__file__).resolve().parents[1] / "data" / "broken"
 
@@ -24,7 +24,7 @@ def expected(path: Path) -> set[str]:
 @pytest.mark.parametrize("path", sorted(BROKEN.glob("*.yml")), ids=lambda p: p.stem)
 def test_broken_inventory_raises_exactly(path):
     result = load_pod(path)
-    findings = result.findings + (run_rules(result.pod) if result.pod.settings else [])
+    findings = check(result.pod, result.findings)
     assert {f.rule for f in findings} == expected(path)
     for f in findings:
         assert f.message and (f.host or f.field), f.text()
