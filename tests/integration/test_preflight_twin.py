@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tests.integration.twinkit import ROOT, VENV_BIN, example_pod_as, residue, sim
+from tests.integration.twinkit import ROOT, VENV_BIN, running_pod, sim
 
 pytestmark = pytest.mark.twin
 POD = "pft"
@@ -16,12 +16,8 @@ POD = "pft"
 
 @pytest.fixture(scope="module")
 def pod(testbed, require_twin, tmp_path_factory):
-    path = example_pod_as(POD, 91, tmp_path_factory.mktemp(POD))
-    if any(residue(POD).values()):
-        sim("down", str(path), check=False)
-    sim("up", str(path))
-    yield path
-    sim("down", str(path), check=False)
+    with running_pod(POD, 91, tmp_path_factory.mktemp(POD)) as path:
+        yield path
 
 
 def preflight(pod) -> subprocess.CompletedProcess:

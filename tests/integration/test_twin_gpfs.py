@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.twinkit import example_pod_as, residue, sim, ssh, wait_for
+from tests.integration.twinkit import running_pod, sim, ssh, wait_for
 
 pytestmark = pytest.mark.twin
 
@@ -18,15 +18,11 @@ HOSTS = ["dgx01", "dgx02", "ess01a", "ess01b"]
 @pytest.fixture(scope="module")
 def pod(testbed, require_twin, tmp_path_factory):
     """The example twin pod under its own name and networks, so it never collides with `twin`."""
-    path = example_pod_as(POD, 87, tmp_path_factory.mktemp(POD))
-    if any(residue(POD).values()):
-        sim("down", str(path), check=False)
-    sim("up", str(path))
-    for host in HOSTS:
-        extra = " gpfs.gnr" if host.startswith("ess") else ""
-        ssh(POD, host, f"DEBIAN_FRONTEND=noninteractive apt-get install -y -q {GPFS}{extra}", timeout=300)
-    yield path
-    sim("down", str(path), check=False)
+    with running_pod(POD, 87, tmp_path_factory.mktemp(POD)) as path:
+        for host in HOSTS:
+            extra = " gpfs.gnr" if host.startswith("ess") else ""
+            ssh(POD, host, f"DEBIAN_FRONTEND=noninteractive apt-get install -y -q {GPFS}{extra}", timeout=300)
+        yield path
 
 
 def mm(host: str, cmd: str, check: bool = True):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,16 @@ def example_pod_as(name: str, octet: int, directory: Path) -> Path:
     path = directory / f"{name}.yml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+@contextmanager
+def running_pod(name: str, octet: int, directory: Path) -> Iterator[Path]:
+    """The example pod as `name` (see example_pod_as), up for the block, down afterwards."""
+    path = example_pod_as(name, octet, directory)
+    if any(residue(name).values()):
+        sim("down", str(path), check=False)
+    sim("up", str(path))
+    try:
+        yield path
+    finally:
+        sim("down", str(path), check=False)
