@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.deploy_pod.pod.plugins.module_utils.hostfacts import norm_guid
+
 __all__ = [
     "split_port",
     "switch_name",
@@ -43,15 +45,7 @@ _SPEED_NAMES = {"SDR": 2.5, "DDR": 5.0, "QDR": 10.0, "FDR10": 10.0, "FDR": 14.0,
                 "NDR": 100.0, "XDR": 200.0}
 
 
-def _guid(value) -> str | None:
-    if value is None or value == "":
-        return None
-    text = str(value).strip().lower().replace(":", "")
-    if text.startswith("0x"):
-        text = text[2:]
-    if not re.fullmatch(r"[0-9a-f]{1,16}", text):
-        return str(value).strip()
-    return f"0x{int(text, 16):016x}"
+_guid = norm_guid  # one GUID spelling for ibstat, iblinkinfo and ibnetdiscover
 
 
 def _num(value):
