@@ -308,5 +308,16 @@ def _sizing(pod, catalog):
                             f"{s.storage_gbs:g} GB/s{more}")
 
 
+# Findings the loader raises while reading the inventory (deploy_pod.inventory.build_pod),
+# before any rule runs: listed with the rules so `deploy-pod rules` and the docs name every id.
+LOADER_FINDINGS = [
+    ("schema", "error", "every value has the type and range docs/inventory.md gives"),
+    ("pod-settings", "error", "the pod-wide settings exist once, in all.vars.pod"),
+    ("host-duplicate", "error", "a host belongs to one role group only (no duplicate host names across roles)"),
+    ("unknown-field", "warning", "no variable that looks like a misspelt deploy-pod field"),
+]
+
+
 def rule_table() -> list[dict]:
-    return [{"id": r.id, "severity": r.severity, "summary": r.summary} for r in RULES]
+    loader = [{"id": i, "severity": sev, "summary": text} for i, sev, text in LOADER_FINDINGS]
+    return loader + [{"id": r.id, "severity": r.severity, "summary": r.summary} for r in RULES]
