@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-import os
-
 from rich.console import Console
 from rich.table import Table
 
-from deploy_pod.findings import Finding
+from deploy_pod.findings import Finding, rel
 from deploy_pod.planner import Plan
 
 STYLE = {"error": "bold red", "warning": "yellow"}
 
 
-def rel(path: str | None) -> str | None:
-    """Paths under the working directory shown relative, as the user typed them."""
-    if not path:
-        return path
-    try:
-        r = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if r.startswith("..") else r
-
-
-def finding_line(f: Finding) -> str:
-    where = [p for p in (rel(f.file), f.host and f"host {f.host}", f.field) if p]
-    return f"{f.severity.upper()} [{f.rule}] {': '.join(where)}: {f.message}"
-
-
 def print_findings(console: Console, source: str, findings: list[Finding]) -> None:
     for f in findings:
-        console.print(finding_line(f), style=STYLE[f.severity], highlight=False, markup=False, soft_wrap=True)
+        console.print(f.text(), style=STYLE[f.severity], highlight=False, markup=False, soft_wrap=True)
     n_err = sum(f.severity == "error" for f in findings)
     n_warn = len(findings) - n_err
     verdict = "[red]FAILED[/]" if n_err else "[green]OK[/]"
