@@ -49,9 +49,8 @@ def select_phases(names: list[str] | None = None, start: str | None = None) -> l
     for n in (names or []) + ([start] if start else []):
         if n not in known:
             raise RunError(f"unknown phase {n!r}; phases are: {', '.join(known)}")
-    chosen = [p for p in PHASES if not names or p[0] in names]
-    if start:
-        chosen = chosen[[p for p, _ in chosen].index(start):] if start in [p for p, _ in chosen] else []
+    begin = known.index(start) if start else 0
+    chosen = [p for p in PHASES[begin:] if not names or p[0] in names]
     missing = [f for _, f in chosen if not (ROOT / "playbooks" / f).exists()]
     if missing:
         raise RunError(f"playbooks not written yet: {', '.join(missing)}")

@@ -39,7 +39,7 @@ def sizing(pod: Pod, catalog: Catalog) -> Sizing:
         entry = catalog.get(pod.hosts[hosts[0]].vars.hw_model) if hosts else None
         if not entry or entry.get("kind") != ROLE_KINDS["ess"]:
             continue
-        unit_models[hosts and pod.hosts[hosts[0]].vars.hw_model] += 1
+        unit_models[pod.hosts[hosts[0]].vars.hw_model] += 1
         if entry.get("read_gbs") is None:
             notes.append(f"{unit}: no published read figure for {entry['name']}; not counted")
         else:
