@@ -51,6 +51,9 @@ def test_make_fault_records():
     assert flt.make_fault(hw, "gpu-missing", ["3"], SWITCHES)["index"] == 3
     assert flt.make_fault(hw, "node-down", [], SWITCHES) == {"host": "dgx01", "kind": "node-down"}
     assert flt.make_fault(hw_ess(), "disk-descriptor", ["/dev/nvme1n1"], SWITCHES)["device"] == "/dev/nvme1n1"
+    assert flt.make_fault(hw, "daemon-stuck", [], SWITCHES) == {"host": "dgx01", "kind": "daemon-stuck"}
+    assert flt.make_fault(hw_ess(), "daemon-stuck", [], SWITCHES) == {"host": "ess01a", "kind": "daemon-stuck"}
+    assert flt.make_fault(hw_ess(), "vdiskset-fail", [], SWITCHES) == {"host": "ess01a", "kind": "vdiskset-fail"}
 
 
 @pytest.mark.parametrize("kind, args, message", [
@@ -62,6 +65,9 @@ def test_make_fault_records():
     ("miscable", ["ib0", "ib-sw2:37"], "ports 1..36"),
     ("gpu-missing", ["8"], "GPUs 0..7, not 8"),
     ("disk-descriptor", ["/dev/sda"], "no disk"),
+    ("daemon-stuck", ["x"], "takes no arguments"),
+    ("vdiskset-fail", ["x"], "takes no arguments"),
+    ("vdiskset-fail", [], "dgx01 is not an ESS canister .role dgx.; vdiskset-fail needs a host of an ess unit"),
 ])
 def test_make_fault_refuses_with_the_fix(kind, args, message):
     with pytest.raises(flt.FaultError, match=message):
@@ -147,10 +153,32 @@ def test_render_fabric():
     assert {(lk["ca"], lk["state"]) for lk in fabric["links"]} == {("mlx5_0", "Active"), ("mlx5_1", "Active")}
 
 
+def test_emulator_faults_change_no_file_and_are_listed_for_the_emulator():
+    base = hw_ess()
+    faults = [{"host": "ess01a", "kind": "vdiskset-fail"}, {"host": "ess01a", "kind": "daemon-stuck"},
+              {"host": "dgx01", "kind": "daemon-stuck"}, {"host": "dgx01", "kind": "gpu-missing", "index": 7},
+              {"host": "ess01a", "kind": "disk-descriptor", "device": "/dev/nvme0n1"}]
+    emulator = faults[:3]
+    assert flt.render_hardware(base, emulator) == base
+    assert flt.render_fabric({"links": []}, emulator) == {"links": []}
+    assert flt.emulator_faults(faults) == [
+        {"host": "dgx01", "kind": "daemon-stuck"}, {"host": "ess01a", "kind": "daemon-stuck"},
+        {"host": "ess01a", "kind": "vdiskset-fail"}]
+    assert flt.emulator_faults([]) == []
+    # injected twice: recorded once; cleared by host and kind like the others
+    assert flt.add_fault(emulator, {"host": "ess01a", "kind": "daemon-stuck"}) == [
+        emulator[0], emulator[2], {"host": "ess01a", "kind": "daemon-stuck"}]
+    kept, removed = flt.clear_faults(faults, "ess01a", "vdiskset-fail")
+    assert removed == [faults[0]] and flt.emulator_faults(kept) == [
+        {"host": "dgx01", "kind": "daemon-stuck"}, {"host": "ess01a", "kind": "daemon-stuck"}]
+
+
 def test_describe():
     assert flt.describe({"host": "a", "kind": "miscable", "port": "mlx5_0/1", "switch": "s", "switch_port": 3}) \
         == "a miscable mlx5_0/1 -> s:3"
     assert flt.describe({"host": "a", "kind": "node-down"}) == "a node-down"
+    assert flt.describe({"host": "ess01a", "kind": "vdiskset-fail"}) == "ess01a vdiskset-fail"
+    assert flt.describe({"host": "dgx01", "kind": "daemon-stuck"}) == "dgx01 daemon-stuck"
 
 
 def test_storage_hosts_get_disks_and_dgx_none():

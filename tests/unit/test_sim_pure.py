@@ -186,8 +186,55 @@ def test_repo_packages_and_preinstall():
     avail = engine.repo_packages(idx)
     assert avail == {"deploy-pod-twin-hw", "deploy-pod-twin-dgx", "gpfs.base", "infiniband-diags"}
     assert engine.preinstall("dgx", avail) == ["deploy-pod-twin-hw", "infiniband-diags", "deploy-pod-twin-dgx"]
-    assert engine.preinstall("ess", avail) == ["deploy-pod-twin-hw", "infiniband-diags"]
+    assert engine.preinstall("ess", avail) == ["deploy-pod-twin-hw", "infiniband-diags", "gpfs.base"]
     assert engine.preinstall("dgx", set()) == []
+
+
+SCALE = {"gpfs.base", "gpfs.gpl", "gpfs.gskit", "gpfs.msg.en-us", "gpfs.gnr", "gpfs.docs"}
+
+
+def test_ess_canisters_come_with_scale_installed_and_one_licence():
+    avail = set(engine.ALL_PACKAGES) | set(engine.DGX_PACKAGES) | SCALE | {"gpfs.license.std", "gpfs.license.dm"}
+    ess = engine.preinstall("ess", avail)
+    assert ess == engine.ALL_PACKAGES + ["gpfs.base", "gpfs.gpl", "gpfs.gskit", "gpfs.msg.en-us", "gpfs.gnr",
+                                         "gpfs.docs", "gpfs.license.dm"]
+    # exactly one licence package: Data Management Edition, else Standard where the repo lacks it
+    assert [p for p in ess if p.startswith("gpfs.license.")] == ["gpfs.license.dm"]
+    assert engine.preinstall("ess", avail - {"gpfs.license.dm"})[-1] == "gpfs.license.std"
+    # DGX and other hosts get no gpfs packages: the roles install them
+    for role in ("dgx", "nsd"):
+        assert not [p for p in engine.preinstall(role, avail) if p.startswith("gpfs.")]
+    # the portability layer is built for the running kernel, as the appliance comes
+    assert engine.after_preinstall(ess) == [["/usr/lpp/mmfs/bin/mmbuildgpl", "--quiet"]]
+    assert engine.after_preinstall(engine.preinstall("dgx", avail)) == []
+
+
+def test_ess_preinstall_names_real_twin_packages():
+    """Every package preinstalled on an ESS canister is built from twin/packages."""
+    built = {yaml.safe_load(p.read_text())["package"] for p in (REPO / "twin" / "packages").glob("*.yml")}
+    ess = engine.preinstall("ess", built)
+    assert set(engine.ESS_PACKAGES) <= set(ess) and "gpfs.license.dm" in ess
+
+
+def test_emulator_faults_are_published_pod_wide(monkeypatch):
+    spec = spec_from_dict(pod_dict())
+    calls = []
+    monkeypatch.setattr(engine.dk, "state", lambda name: "running" if name.endswith("ess01a") else "exited")
+    monkeypatch.setattr(engine.dk, "copy_tar", lambda name, data, dest="/": calls.append(("cp", name, data)))
+    monkeypatch.setattr(engine.dk, "exec_", lambda name, *cmd, **kw: calls.append(("exec", name, cmd)))
+    faults = [{"host": "dgx01", "kind": "daemon-stuck"}, {"host": "dgx01", "kind": "gpu-missing", "index": 7},
+              {"host": "ess01a", "kind": "vdiskset-fail"}]
+    assert engine.push_emulator_faults(spec, faults) is True
+    (_, name, data), (_, name2, cmd) = calls
+    assert name == name2 == spec.container("ess01a")
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        member = tar.getmembers()[0]
+        assert member.name == "var/lib/deploy-pod-twin/cluster/twin-faults.json.tmp"
+        body = json.loads(tar.extractfile(member).read())
+    assert body == [{"host": "dgx01", "kind": "daemon-stuck"}, {"host": "ess01a", "kind": "vdiskset-fail"}]
+    assert cmd == ("mv", "-f", naming.TWIN_FAULTS_PATH + ".tmp", naming.TWIN_FAULTS_PATH)
+    monkeypatch.setattr(engine.dk, "state", lambda name: "exited")
+    assert engine.push_emulator_faults(spec, faults) is False
 
 
 def test_cable_wiring_follows_faults():

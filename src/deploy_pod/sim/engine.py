@@ -26,6 +26,12 @@ DGX_PACKAGES = ["deploy-pod-twin-dgx"]
 # what DGX OS and the ESS image ship before deploy-pod runs: the OFED user tools, and the
 # kernel's module tools (emulated: the twin cannot load modules)
 ALL_PACKAGES = ["deploy-pod-twin-hw", "deploy-pod-twin-kmod", "infiniband-diags", "ibverbs-utils", "rdma-core"]
+# ESS canisters are IBM appliances: Storage Scale (with Scale RAID, gpfs.gnr) comes installed, with
+# one edition licence (Data Management Edition for ESS; Standard where the repository lacks it)
+# and the portability layer built for the running kernel
+ESS_PACKAGES = ["gpfs.base", "gpfs.gpl", "gpfs.gskit", "gpfs.msg.en-us", "gpfs.gnr", "gpfs.docs"]
+ESS_LICENSES = ["gpfs.license.dm", "gpfs.license.std"]
+MMBUILDGPL = ["/usr/lpp/mmfs/bin/mmbuildgpl", "--quiet"]
 SYSTEMD_TIMEOUT = 120
 SSH_TIMEOUT = 60
 
@@ -147,9 +153,18 @@ def repo_packages(packages_index: str) -> set[str]:
 
 
 def preinstall(role: str, available: set[str]) -> list[str]:
-    """Packages a real host of this role ships with (DGX OS: nvidia-smi, dgx-release, OFED tools)."""
+    """Packages a real host of this role ships with (DGX OS: nvidia-smi, dgx-release, OFED tools;
+    ESS: Storage Scale with exactly one licence package)."""
     wanted = ALL_PACKAGES + (DGX_PACKAGES if role == "dgx" else [])
+    if role == "ess":
+        wanted += ESS_PACKAGES + [p for p in ESS_LICENSES if p in available][:1]
     return [p for p in wanted if p in available]
+
+
+def after_preinstall(packages: list[str]) -> list[list[str]]:
+    """Commands that finish the preinstall as the vendor ships the host: with gpfs.gpl, the
+    portability layer built for the running kernel (idempotent)."""
+    return [MMBUILDGPL] if "gpfs.gpl" in packages and "gpfs.base" in packages else []
 
 
 def cable_wiring(spec: SimSpec, host: str, faults: list[dict]) -> list[tuple[str, str, str, bool]]:
@@ -219,6 +234,20 @@ def push_fabric(spec: SimSpec, paths: Paths, faults: list[dict]) -> bool:
     for host in spec.hosts:
         if dk.state(spec.container(host)) == "running":
             dk.copy_tar(spec.container(host), make_tar({naming.FABRIC_PATH: (data, 0o644)}))
+            return True
+    return False
+
+
+def push_emulator_faults(spec: SimSpec, faults: list[dict]) -> bool:
+    """Publish the active emulator faults on the shared volume (through any running container);
+    written beside the target and renamed, so the emulator never reads half a file."""
+    data = (json.dumps(flt.emulator_faults(faults), indent=1, sort_keys=True) + "\n").encode()
+    tmp = naming.TWIN_FAULTS_PATH + ".tmp"
+    for host in spec.hosts:
+        container = spec.container(host)
+        if dk.state(container) == "running":
+            dk.copy_tar(container, make_tar({tmp: (data, 0o644)}))
+            dk.exec_(container, "mv", "-f", tmp, naming.TWIN_FAULTS_PATH, timeout=30)
             return True
     return False
 
@@ -395,14 +424,19 @@ def up(pod_file: str | Path, progress: Progress = print) -> Paths:
     progress("IB cables plugged: " + ", ".join(
         f"{h}:{'/'.join(c.netdev for c in spec.hosts[h].cables)}" for h in running))
     push_fabric(spec, paths, faults)
+    push_emulator_faults(spec, faults)
     for host in running:
         push_hardware(spec, paths, host, faults)
 
     def _install(host: str) -> None:
-        install_packages(spec.container(host), preinstall(spec.hosts[host].role, available))
+        pkgs = preinstall(spec.hosts[host].role, available)
+        install_packages(spec.container(host), pkgs)
+        for cmd in after_preinstall(pkgs):
+            dk.exec_(spec.container(host), *cmd, timeout=120)
     if available:
-        progress("preinstalling what the real OS ships (" + ", ".join(sorted(set(ALL_PACKAGES + DGX_PACKAGES)
-                                                                             & available)) + ")")
+        roles = sorted({spec.hosts[h].role for h in running})
+        progress("preinstalling what the real hosts ship: "
+                 + "; ".join(f"{r}: {', '.join(preinstall(r, available))}" for r in roles))
         _parallel(_install, running)
     else:
         progress("note: build/twin-repo has no packages yet; nothing preinstalled")
@@ -490,6 +524,8 @@ def inject(pod_file: str | Path, host: str, kind: str, args: list[str], progress
             wire_host(spec, host, faults)
         push_hardware(spec, paths, host, faults)
     push_fabric(spec, paths, faults)
+    if kind in flt.EMULATOR_KINDS and not push_emulator_faults(spec, faults):
+        progress("note: no container runs; the fault is published at the next `sim up`")
     progress(f"fault injected: {flt.describe(fault)}")
     return fault
 
@@ -510,6 +546,8 @@ def clear(pod_file: str | Path, host: str | None = None, kind: str | None = None
         wire_host(spec, h, kept)
         push_hardware(spec, paths, h, kept)
     push_fabric(spec, paths, kept)
+    if any(f["kind"] in flt.EMULATOR_KINDS for f in removed):
+        push_emulator_faults(spec, kept)
     state = _read_json(paths.state, {})
     for f in removed:
         if f["kind"] == "node-down" and f["host"] in state.get("ports", {}):

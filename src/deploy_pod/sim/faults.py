@@ -4,7 +4,8 @@ A fault is a small dict recorded in `.sim/<pod>/faults.json`. The files a contai
 sees are always `render(base, active faults)`, so clearing a fault is re-rendering
 without it: no undo bookkeeping in the files themselves. The live side of a fault
 (a veth set down, a cable moved to another switch, a container stopped) is done by
-the engine; `live_action` says which.
+the engine. The emulator faults (EMULATOR_KINDS) change no file of the host: the engine
+publishes them pod-wide for the gpfs emulator (emulator_faults).
 
 Field names follow twin/emulators/hw/twinhw.py (hardware.json / fabric.json contract).
 """
@@ -20,9 +21,14 @@ KINDS: dict[str, tuple[str, str]] = {  # kind -> (arguments, what happens)
     "gpu-missing": ("[INDEX]", "a GPU falls off the bus (default: the last one)"),
     "node-down": ("", "the host's container is stopped (docker stop)"),
     "disk-descriptor": ("DEVICE", "the disk already holds a GPFS descriptor"),
+    "daemon-stuck": ("", "the host's GPFS daemon starts but never becomes active (arbitrating)"),
+    "vdiskset-fail": ("", "mmvdisk vdiskset create fails for the recovery groups this ESS canister serves"),
 }
 _ARGS = {"ib-link-down": (1, 1), "miscable": (2, 2), "gpu-missing": (0, 1), "node-down": (0, 0),
-         "disk-descriptor": (1, 1)}
+         "disk-descriptor": (1, 1), "daemon-stuck": (0, 0), "vdiskset-fail": (0, 0)}
+# faults the gpfs emulator applies itself: the engine publishes them pod-wide
+# (emulator_faults -> <shared volume>/cluster/twin-faults.json), they change no hardware file
+EMULATOR_KINDS = ("daemon-stuck", "vdiskset-fail")
 _PORT = re.compile(r"^(?P<ca>[A-Za-z0-9_]+)/(?P<num>\d+)$")
 _REMOTE = re.compile(r"^(?P<switch>[^:]+):(?P<port>\d+)$")
 
@@ -98,7 +104,16 @@ def make_fault(hw: dict, kind: str, args: list[str], switches: dict[str, int | N
         if args[0] not in devices:
             raise FaultError(f"{host} has no disk {args[0]!r}; it has: {', '.join(devices) or 'none'}")
         fault["device"] = args[0]
+    elif kind == "vdiskset-fail" and hw.get("role") != "ess":
+        raise FaultError(f"{host} is not an ESS canister (role {hw.get('role') or 'unknown'}); "
+                         "vdiskset-fail needs a host of an ess unit")
     return fault
+
+
+def emulator_faults(faults: list[dict]) -> list[dict]:
+    """The pod-wide file the gpfs emulator reads: [{host, kind}] of the active emulator faults."""
+    return sorted(({"host": f["host"], "kind": f["kind"]} for f in faults if f["kind"] in EMULATOR_KINDS),
+                  key=lambda f: (f["host"], f["kind"]))
 
 
 def same_target(a: dict, b: dict) -> bool:
@@ -183,5 +198,7 @@ def describe(f: dict) -> str:
              "miscable": lambda: f"{f['port']} -> {f['switch']}:{f['switch_port']}",
              "gpu-missing": lambda: f"GPU {f['index']}",
              "node-down": lambda: "",
-             "disk-descriptor": lambda: f["device"]}[f["kind"]]()
+             "disk-descriptor": lambda: f["device"],
+             "daemon-stuck": lambda: "",
+             "vdiskset-fail": lambda: ""}[f["kind"]]()
     return f"{f['host']} {f['kind']} {extra}".strip()

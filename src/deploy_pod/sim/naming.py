@@ -15,6 +15,8 @@ SHARED_MOUNT = "/var/lib/deploy-pod-twin"
 REPO_MOUNT = "/srv/deploy-pod-twin-repo"
 HARDWARE_PATH = "/etc/deploy-pod-twin/hardware.json"
 FABRIC_PATH = f"{SHARED_MOUNT}/fabric.json"
+# active emulator faults (daemon-stuck, vdiskset-fail), read by the gpfs emulator from its shared dir
+TWIN_FAULTS_PATH = f"{SHARED_MOUNT}/cluster/twin-faults.json"
 APT_SOURCE_PATH = "/etc/apt/sources.list.d/deploy-pod-twin.list"
 APT_PREF_PATH = "/etc/apt/preferences.d/99deploy-pod-twin.pref"
 APT_SOURCE_LINE = f"deb [trusted=yes] file:{REPO_MOUNT} ./\n"

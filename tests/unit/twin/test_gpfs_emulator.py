@@ -33,10 +33,11 @@ class Pod:
         self.shared = tmp / "shared"
         self.bin = tmp / "bin"
         self.bin.mkdir()
-        for name in ("mmcrcluster", "mmaddnode", "mmdelnode", "mmchnode", "mmchlicense", "mmstartup",
+        self.procs: list[subprocess.Popen] = []
+        for name in ("mmcrcluster", "mmaddnode", "mmdelnode", "mmchnode", "mmchlicense", "mmlslicense", "mmstartup",
                      "mmshutdown", "mmgetstate", "mmlscluster", "mmcrnodeclass", "mmchnodeclass",
                      "mmlsnodeclass", "mmchconfig", "mmlsconfig", "mmcrnsd", "mmlsnsd", "mmdelnsd", "mmcrfs",
-                     "mmlsfs", "mmadddisk", "mmlsdisk", "mmdf", "mmrestripefs", "mmmount", "mmumount",
+                     "mmchfs", "mmlsfs", "mmadddisk", "mmlsdisk", "mmdf", "mmrestripefs", "mmmount", "mmumount",
                      "mmlsmount", "mmhealth", "mmvdisk", "mmbuildgpl"):
             (self.bin / name).symlink_to(MM)
 
@@ -100,10 +101,31 @@ class Pod:
                 return got
             time.sleep(0.2)
 
+    def start_daemon(self, node: str) -> None:
+        """The node's mmfsd as gpfs.service runs it in a container: from boot, before any mmstartup."""
+        self.procs.append(subprocess.Popen([sys.executable, str(MM), "mmfsd"], env=self.env(node),
+                                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                           stderr=subprocess.DEVNULL, start_new_session=True))
+        end = time.time() + 10
+        while not (self.shared / "nodes" / f"{node}.json").exists() and time.time() < end:
+            time.sleep(0.05)
+
+    def set_faults(self, faults: list[dict]) -> None:
+        """What `deploy-pod sim fault` publishes for the emulator (engine.push_emulator_faults)."""
+        self.shared.mkdir(exist_ok=True)
+        tmp = self.shared / "twin-faults.json.tmp"
+        tmp.write_text(json.dumps(faults))
+        tmp.replace(self.shared / "twin-faults.json")
+
     def stop_all(self) -> None:
         for pid in self.daemon_pids():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
+        for proc in self.procs:
+            with contextlib.suppress(ProcessLookupError):
+                proc.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=5)
 
 
 @pytest.fixture
@@ -577,3 +599,238 @@ def test_mmvdisk_full_flow_and_lists(pod):
     # columns as in tests/fixtures/mmvdisk_nodeclass_list.1.txt; dashes widen with the content
     assert plain[:2] == ["node class  recovery groups  member nodes", "----------  ---------------  -------------"]
     assert plain[3] == "ess01       rg1              ess01a,ess01b"
+
+
+# ---- packaging ----------------------------------------------------------------------------
+
+def test_every_emulated_command_is_linked_and_gpfs_base_makes_var_mmfs_tmp(tmp_path):
+    import yaml
+
+    manifests = {p.stem: yaml.safe_load(p.read_text()) for p in (ROOT / "twin" / "packages").glob("gpfs.*.yml")}
+    linked = {Path(link).name for m in manifests.values() for link in (m.get("links") or {})}
+    spec = importlib.util.spec_from_file_location("twin_mm", MM)
+    mm = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mm)
+    assert set(mm.COMMANDS) | {"mmfsd"} <= linked
+    assert {"mmlslicense", "mmchfs"} <= set(manifests["gpfs.base"]["links"] and linked)
+    # the postinst's directories, made under a scratch root (the systemd part is left out)
+    mkdir = [ln for ln in manifests["gpfs.base"]["postinst"].splitlines() if ln.startswith("mkdir -p ")][0]
+    subprocess.run(["sh", "-c", mkdir.replace(" /", f" {tmp_path}/")], check=True)
+    assert (tmp_path / "var/mmfs/tmp").is_dir() and (tmp_path / "var/mmfs/gen").is_dir()
+    # one edition licence per node: the licence packages exclude each other
+    assert manifests["gpfs.license.dm"]["conflicts"] == ["gpfs.license.std"]
+    assert manifests["gpfs.license.std"]["conflicts"] == ["gpfs.license.dm"]
+
+
+# ---- mmlslicense, system node classes ------------------------------------------------------
+
+LICENSE_HEADER = ("mmlslicense::HEADER:version:reserved:reserved:nodeName:requiredLicense:designatedLicense:"
+                  "totalNodes:licensedServers:licensedClients:unlicensedServers:unlicensedClients:licensedFpo:")
+
+
+def test_mmlslicense_per_node_designations_y_and_plain(pod):
+    three_node_cluster(pod, start=False, accept=False)
+    pod.add_host("n4", "10.0.0.4")
+    pod.ok("n1", "mmaddnode", "-N", "n4:client")
+    pod.ok("n1", "mmchlicense", "server", "--accept", "-N", "n1,n2")
+    out = pod.ok("n2", "mmlslicense", "-Y")
+    assert_same_structure(out, "mmlslicense_Y.1.txt")
+    assert out.splitlines()[0] == LICENSE_HEADER
+    assert out.splitlines()[1] == "mmlslicense::0:1:::n1:server:server:4:2:0:1:1:0:"
+    rows = scale_y.records(out, "mmlslicense")
+    assert [(r["nodeName"], r["requiredLicense"], r["designatedLicense"]) for r in rows] == [
+        ("n1", "server", "server"), ("n2", "server", "server"), ("n3", "server", "none"), ("n4", "client", "none")]
+    pod.ok("n1", "mmchlicense", "server", "--accept", "-N", "n3")
+    pod.ok("n1", "mmchlicense", "client", "--accept", "-N", "n4")
+    assert pod.ok("n1", "mmlslicense", "-L", "-Y") == pod.ok("n1", "mmlslicense", "-Y")
+    plain = pod.ok("n1", "mmlslicense", "-L").splitlines()
+    # columns and summary lines as a real capture of `mmlslicense -L`
+    assert plain[:3] == [" Node name                      Required license   Designated license", "-" * 69,
+                         "n1                                 server              server"]
+    assert plain[5] == "n4                                 client              client"
+    assert plain[6:] == [
+        "", " Summary information", "---------------------",
+        "Number of nodes defined in the cluster:                          4",
+        "Number of nodes with server license designation:                 3",
+        "Number of nodes with client license designation:                 1",
+        "Number of nodes still requiring server license designation:      0",
+        "Number of nodes still requiring client license designation:      0"]
+    assert pod.ok("n1", "mmlslicense").splitlines() == plain[7:]
+    # the licence classes follow the designations
+    y = pod.ok("n1", "mmlsnodeclass", "serverLicense,CLIENTLICENSE", "-Y")
+    assert [(r["nodeclass"], r["type"], r["memberNodes"]) for r in scale_y.records(y, "mmlsnodeclass")] == [
+        ("serverLicense", "System", "n1,n2,n3"), ("clientLicense", "System", "n4")]
+
+
+def test_system_node_classes_with_N_and_listed(pod):
+    three_node_cluster(pod, start=False)
+    pod.ok("n1", "mmchnode", "--nonquorum", "--client", "-N", "n3")
+    pod.ok("n1", "mmchlicense", "client", "--accept", "-N", "n3")
+    pod.ok("n1", "mmcrnodeclass", "gpu", "-N", "n3")
+    system = scale_y.records(pod.ok("n1", "mmlsnodeclass", "--system", "-Y"), "mmlsnodeclass")
+    assert {r["nodeclass"]: r["memberNodes"] for r in system} == {
+        "all": "n1,n2,n3", "clientLicense": "n3", "clientNodes": "n3", "managerNodes": "n1,n2",
+        "nonQuorumNodes": "n3", "nsdNodes": "", "quorumNodes": "n1,n2", "serverLicense": "n1,n2"}
+    assert {r["type"] for r in system} == {"System"}
+    both = scale_y.records(pod.ok("n1", "mmlsnodeclass", "--all", "-Y"), "mmlsnodeclass")
+    assert [r["nodeclass"] for r in both][-1] == "gpu" and len(both) == len(system) + 1
+    assert [r["nodeclass"] for r in scale_y.records(pod.ok("n1", "mmlsnodeclass", "-Y"), "mmlsnodeclass")] == ["gpu"]
+    assert "quorumNodes           n1,n2" in pod.ok("n1", "mmlsnodeclass", "--system")
+    # -N takes them in any case
+    pod.ok("n1", "mmchconfig", "pagepool=8G", "-N", "QUORUMNODES")
+    pod.ok("n1", "mmchconfig", "workerThreads=512", "-N", "clientnodes")
+    conf = {(r["configParameter"], r["nodeList"]): r["value"]
+            for r in scale_y.records(pod.ok("n1", "mmlsconfig", "-Y"), "mmlsconfig")}
+    assert conf[("pagepool", "n1,n2")] == "8G" and conf[("workerThreads", "n3")] == "512"
+    res = pod.mm("n1", "mmcrnodeclass", "serverlicense", "-N", "n1")
+    assert res.returncode == 1 and "Incorrect node class name serverlicense" in res.stderr
+
+
+# ---- mmchfs -----------------------------------------------------------------------------
+
+def test_mmchfs_automount_and_mount_point(pod):
+    three_node_cluster(pod)
+    make_fs(pod)
+
+    def fields(*args):
+        return {(r["deviceName"], r["fieldName"]): r["data"]
+                for r in scale_y.records(pod.ok("n2", "mmlsfs", *args, "-Y"), "mmlsfs")}
+
+    assert fields("fs1", "-A") == {("fs1", "automaticMountOption"): "yes"}
+    pod.ok("n1", "mmchfs", "fs1", "-A", "no")
+    assert fields("fs1", "-A") == {("fs1", "automaticMountOption"): "no"}
+    pod.ok("n1", "mmchfs", "/dev/fs1", "-A", "automount")
+    assert fields("all")[("fs1", "automaticMountOption")] == "automount"
+    res = pod.mm("n1", "mmchfs", "fs1", "-A", "sometimes")
+    assert res.returncode == 1 and "Usage: mmchfs" in res.stderr
+    assert pod.mm("n1", "mmchfs", "nofs", "-A", "yes").returncode == 1
+    pod.ok("n1", "mmmount", "fs1", "-N", "n2")
+    res = pod.mm("n1", "mmchfs", "fs1", "-T", "/gpfs/scratch")
+    assert res.returncode == 1 and "Unmount it on all nodes" in res.stderr and "6027-1639" in res.stderr
+    pod.ok("n1", "mmumount", "fs1", "-a")
+    pod.ok("n1", "mmchfs", "fs1", "-T", "/gpfs/scratch", "-A", "yes")
+    vals = fields("all")
+    assert (vals[("fs1", "defaultMountPoint")], vals[("fs1", "automaticMountOption")]) == ("/gpfs/scratch", "yes")
+    assert "mmlsfs::0:1:::fs1:defaultMountPoint:%2Fgpfs%2Fscratch::" in pod.ok("n1", "mmlsfs", "fs1", "-T", "-Y")
+    pod.ok("n1", "mmmount", "fs1", "-N", "n2")
+    assert (pod.root("n2") / "gpfs" / "scratch").is_symlink()
+
+
+# ---- startup of other nodes, faults published by `sim fault` -------------------------------
+
+def test_mmstartup_N_starts_other_nodes_through_their_running_daemons(pod):
+    three_node_cluster(pod, start=False)
+    for n in ("n2", "n3"):
+        pod.start_daemon(n)  # gpfs.service runs from boot on every node, 'down' until started
+    assert pod.states("n1") == {"n1": "down", "n2": "down", "n3": "down"}
+    res = pod.mm("n1", "mmstartup", "-N", "n2,n3")
+    assert res.returncode == 0 and "did not respond" not in res.stderr
+    assert pod.wait_state("n1", {"n2": "active", "n3": "active"}) == {"n1": "down", "n2": "active", "n3": "active"}
+
+
+def test_daemon_stuck_fault_keeps_the_node_arbitrating_until_cleared(pod):
+    three_node_cluster(pod)
+    pod.set_faults([{"host": "n3", "kind": "daemon-stuck"}])
+    assert pod.wait_state("n1", {"n3": "arbitrating"})["n3"] == "arbitrating"
+    pod.ok("n3", "mmshutdown")
+    assert pod.wait_state("n1", {"n3": "down"})["n3"] == "down"
+    pod.ok("n3", "mmstartup")  # accepted, but the daemon never joins
+    assert pod.states("n1")["n3"] == "arbitrating"
+    time.sleep(4 * BEAT)
+    rows = scale_y.records(pod.ok("n2", "mmgetstate", "-a", "-Y"), "mmgetstate")
+    assert {r["nodeName"]: r["state"] for r in rows} == {"n1": "active", "n2": "active", "n3": "arbitrating"}
+    assert rows[0]["nodesUp"] == "2"
+    pod.ok("n1", "mmcrnsd", "-F", pod.write("s", "%nsd: device=/dev/sdb nsd=d1 servers=n1\n"))
+    res = pod.mm("n3", "mmcrfs", "fs1", "-F", pod.write("f", "%nsd: nsd=d1\n"))
+    assert res.returncode == 1 and "daemon is not running on this node" in res.stderr
+    pod.set_faults([])  # `sim fault --clear`: active on the next heartbeat
+    assert pod.wait_state("n1", {"n3": "active"}, timeout=3 * BEAT + 2)["n3"] == "active"
+
+
+def test_vdiskset_fail_fault_creates_nothing_until_cleared(pod):
+    ess_pod(pod)
+    pod.ok("ess01a", "mmvdisk", "nodeclass", "create", "--node-class", "ess01", "-N", "ess01a,ess01b")
+    pod.ok("ess01a", "mmvdisk", "server", "configure", "--node-class", "ess01")
+    pod.ok("ess01a", "mmchconfig", "maxblocksize=16M")
+    for n in ("ess01a", "ess01b", "dgx01"):
+        pod.ok(n, "mmstartup")
+    pod.wait_state("ess01a", {"ess01a": "active", "ess01b": "active"})
+    pod.ok("ess01a", "mmvdisk", "recoverygroup", "create", "--recovery-group", "rg1", "--node-class", "ess01")
+    pod.ok("ess01a", "mmvdisk", "vdiskset", "define", "--vdisk-set", "vs1", "--recovery-group", "rg1",
+           "--code", "8+2p", "--block-size", "16m", "--set-size", "80%")
+    pod.set_faults([{"host": "ess01b", "kind": "vdiskset-fail"}])
+    res = pod.mm("ess01a", "mmvdisk", "vdiskset", "create", "--vdisk-set", "vs1")
+    assert res.returncode == 1
+    assert res.stderr.splitlines() == [
+        "mmvdisk: Error creating vdisks in recovery group 'rg1' for vdisk set 'vs1': server 'ess01b' "
+        "returned an error (Input/output error).",
+        "mmvdisk: No vdisks were created for vdisk set 'vs1'.",
+        "mmvdisk: 6027-1639 Command failed. Examine previous error messages to determine cause."]
+    sets = scale_y.records(pod.ok("dgx01", "mmvdisk", "vdiskset", "list", "-Y"), "mmvdisk", "vdiskSet")
+    assert [(r["vdiskSet"], r["created"]) for r in sets] == [("vs1", "no")]
+    assert scale_y.records(pod.ok("dgx01", "mmlsnsd", "-Y"), "mmlsnsd", "nsd") == []
+    pod.set_faults([{"host": "dgx01", "kind": "vdiskset-fail"}])  # not a server of rg1: no effect
+    pod.set_faults([])
+    pod.ok("ess01a", "mmvdisk", "vdiskset", "create", "--vdisk-set", "vs1")
+    assert len(scale_y.records(pod.ok("dgx01", "mmlsnsd", "-Y"), "mmlsnsd", "nsd")) == 2
+
+
+# ---- the Scale phases' calls, with IPoIB daemon names ----------------------------------
+
+HOSTS = {"ess01a": ("10.0.1.1", "10.10.0.1", "ess"), "ess01b": ("10.0.1.2", "10.10.0.2", "ess"),
+         "dgx01": ("10.0.2.1", "10.10.0.11", "dgx"), "dgx02": ("10.0.2.2", "10.10.0.12", "dgx")}
+
+
+def test_scale_phases_command_sequence_with_ipoib_daemon_names(pod):
+    hosts = "".join(f"{mgmt} {h}\n{ib} {h}-ib\n" for h, (mgmt, ib, _) in HOSTS.items())
+    for h, (mgmt, _, role) in HOSTS.items():
+        disks = [{"device": f"/dev/nvme{i}n1", "size_gib": 3840} for i in range(12)] if role == "ess" else []
+        pod.add_host(h, mgmt, role=role, disks=disks, memory_gib=512)
+        (pod.root(h) / "etc").mkdir(parents=True)
+        (pod.root(h) / "etc" / "hosts").write_text(hosts)  # the IPoIB names the roles put in /etc/hosts
+    nodefile = pod.write("nodefile", "ess01a-ib:quorum-manager:ess01a\ness01b-ib:quorum-manager:ess01b\n"
+                                     "dgx01-ib:client:dgx01\ndgx02-ib:client:dgx02\n")
+    pod.ok("ess01a", "mmcrcluster", "-N", nodefile, "-C", "pod1", "-r", "/usr/bin/ssh", "-R", "/usr/bin/scp",
+           "-A", "--ccr-enable")
+    nodes = scale_y.records(pod.ok("dgx01", "mmlscluster", "-Y"), "mmlscluster", "clusterNode")
+    assert [(n["daemonNodeName"], n["ipAddress"], n["adminNodeName"], n["designation"]) for n in nodes] == [
+        ("ess01a-ib", "10.10.0.1", "ess01a", "quorumManager"), ("ess01b-ib", "10.10.0.2", "ess01b", "quorumManager"),
+        ("dgx01-ib", "10.10.0.11", "dgx01", ""), ("dgx02-ib", "10.10.0.12", "dgx02", "")]
+    pod.ok("ess01a", "mmchlicense", "server", "--accept", "-N", "ess01a-ib,ess01b-ib")
+    pod.ok("ess01a", "mmchlicense", "client", "--accept", "-N", "dgx01-ib,dgx02-ib")
+    lic = scale_y.records(pod.ok("dgx02", "mmlslicense", "-L", "-Y"), "mmlslicense")
+    assert {r["nodeName"]: r["designatedLicense"] for r in lic} == {
+        "ess01a-ib": "server", "ess01b-ib": "server", "dgx01-ib": "client", "dgx02-ib": "client"}
+    pod.ok("ess01a", "mmcrnodeclass", "dgx_clients", "-N", "dgx01-ib,dgx02-ib")
+    pod.ok("ess01a", "mmchconfig", "verbsPorts=mlx5_0/1 mlx5_1/1", "-N", "dgx01-ib")
+    pod.ok("ess01a", "mmchconfig", "pagepool=16G,verbsRdma=enable", "-N", "dgx_clients")
+    pod.ok("ess01a", "mmchconfig", "maxblocksize=16M")  # every daemon is still down
+    pod.ok("ess01a", "mmvdisk", "nodeclass", "create", "--node-class", "nc_ess01", "-N", "ess01a-ib,ess01b-ib")
+    pod.ok("ess01a", "mmvdisk", "server", "configure", "--node-class", "nc_ess01", "--recycle", "none")
+    conf = {(r["configParameter"], r["nodeList"]): r["value"]
+            for r in scale_y.records(pod.ok("dgx01", "mmlsconfig", "-Y"), "mmlsconfig")}
+    assert conf[("verbsPorts", "dgx01-ib")] == "mlx5_0/1 mlx5_1/1"
+    assert (conf[("pagepool", "dgx_clients")], conf[("verbsRdma", "dgx_clients")]) == ("16G", "enable")
+    assert conf[("maxblocksize", "")] == "16M" and conf[("autoload", "")] == "yes"
+    assert conf[("pagepool", "nc_ess01")] == "307G"  # from the canisters' memory, found by admin name
+    for h in ("ess01b", "dgx01", "dgx02"):
+        pod.start_daemon(h)
+    pod.ok("ess01a", "mmstartup", "-a")
+    want = {f"{h}-ib": "active" for h in HOSTS}
+    assert pod.wait_state("dgx02", want) == want
+    pod.ok("ess01a", "mmvdisk", "recoverygroup", "create", "--recovery-group", "rg_ess01", "--node-class", "nc_ess01")
+    pod.ok("ess01a", "mmvdisk", "vdiskset", "define", "--vdisk-set", "vs_fs1_ess01", "--recovery-group", "rg_ess01",
+           "--code", "8+2p", "--block-size", "16m", "--set-size", "80%")
+    pod.ok("ess01a", "mmvdisk", "vdiskset", "create", "--vdisk-set", "vs_fs1_ess01")
+    pod.ok("ess01a", "mmvdisk", "filesystem", "create", "--file-system", "fs1", "--vdisk-set", "vs_fs1_ess01",
+           "--mmcrfs", "-T", "/gpfs/fs1", "-A", "yes")
+    nsds = scale_y.records(pod.ok("dgx01", "mmlsnsd", "-Y"), "mmlsnsd", "nsd")
+    assert [r["serverList"] for r in nsds] == ["ess01a-ib,ess01b-ib", "ess01b-ib,ess01a-ib"]
+    pod.ok("ess01a", "mmmount", "fs1", "-N", "dgx01-ib,dgx02-ib")
+    rows = scale_y.records(pod.ok("dgx01", "mmlsmount", "all", "-L", "-Y"), "mmlsmount")
+    assert [(r["realDevName"], r["nodeName"], r["nodeIP"]) for r in rows] == [
+        ("fs1", "dgx01-ib", "10.10.0.11"), ("fs1", "dgx02-ib", "10.10.0.12")]
+    (pod.root("dgx01") / "gpfs" / "fs1" / "hello").write_text("from dgx01")
+    assert (pod.root("dgx02") / "gpfs" / "fs1" / "hello").read_text() == "from dgx01"
+    lic = scale_y.records(pod.ok("dgx02", "mmlslicense", "-Y"), "mmlslicense")
+    assert {r["nodeName"]: r["requiredLicense"] for r in lic}["ess01a-ib"] == "server"

@@ -15,15 +15,16 @@ from gpfstwin.errors import MMError  # noqa: E402
 
 COMMANDS = {
     "mmcrcluster": cluster.mmcrcluster, "mmaddnode": cluster.mmaddnode, "mmdelnode": cluster.mmdelnode,
-    "mmchnode": cluster.mmchnode, "mmchlicense": cluster.mmchlicense, "mmstartup": cluster.mmstartup,
+    "mmchnode": cluster.mmchnode, "mmchlicense": cluster.mmchlicense, "mmlslicense": cluster.mmlslicense,
+    "mmstartup": cluster.mmstartup,
     "mmshutdown": cluster.mmshutdown, "mmgetstate": cluster.mmgetstate, "mmlscluster": cluster.mmlscluster,
     "mmcrnodeclass": cluster.mmcrnodeclass, "mmchnodeclass": cluster.mmchnodeclass,
     "mmdelnodeclass": cluster.mmdelnodeclass, "mmlsnodeclass": cluster.mmlsnodeclass,
     "mmbuildgpl": cluster.mmbuildgpl,
     "mmchconfig": config.mmchconfig, "mmlsconfig": config.mmlsconfig,
     "mmcrnsd": nsd.mmcrnsd, "mmlsnsd": nsd.mmlsnsd, "mmdelnsd": nsd.mmdelnsd,
-    "mmcrfs": fs.mmcrfs, "mmlsfs": fs.mmlsfs, "mmadddisk": fs.mmadddisk, "mmlsdisk": fs.mmlsdisk,
-    "mmdf": fs.mmdf, "mmrestripefs": fs.mmrestripefs,
+    "mmcrfs": fs.mmcrfs, "mmchfs": fs.mmchfs, "mmlsfs": fs.mmlsfs, "mmadddisk": fs.mmadddisk,
+    "mmlsdisk": fs.mmlsdisk, "mmdf": fs.mmdf, "mmrestripefs": fs.mmrestripefs,
     "mmmount": mount.mmmount, "mmumount": mount.mmumount, "mmlsmount": mount.mmlsmount,
     "mmhealth": health.mmhealth, "mmvdisk": vdisk.mmvdisk,
 }

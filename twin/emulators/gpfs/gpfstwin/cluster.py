@@ -1,5 +1,5 @@
 """Cluster and node commands: mmcrcluster, mmaddnode, mmdelnode, mmchnode, mmchlicense,
-mmstartup, mmshutdown, mmgetstate, mmlscluster, node classes and mmbuildgpl."""
+mmlslicense, mmstartup, mmshutdown, mmgetstate, mmlscluster, node classes and mmbuildgpl."""
 
 import os
 import random
@@ -9,9 +9,11 @@ import time
 from . import VERSION, daemon, env, state, yfmt
 from .args import parse
 from .common import (
+    SYSTEM_CLASSES,
     alive_nodes,
     class_members,
     failed,
+    fault_hits,
     find_node,
     local_node,
     node_state,
@@ -21,6 +23,7 @@ from .common import (
     resolve_ip,
     resolve_nodes,
     short,
+    system_class,
     target_nodes,
 )
 from .errors import MMError, UsageError
@@ -251,7 +254,9 @@ def mmstartup(argv: list[str]) -> int:
     if me in nodes:
         daemon.ensure_running()
         status = state.read_node_status(me)
-        status.update({"ts": time.time(), "daemon": "active"})
+        # a daemon hit by the twin fault daemon-stuck starts, but never joins the cluster
+        stuck = fault_hits(state.load(), "daemon-stuck", me)
+        status.update({"ts": time.time(), "daemon": "arbitrating" if stuck else "active"})
         state.write_node_status(me, status)
     for n in nodes:
         if n != me and not state.agent_alive(state.read_node_status(n)):
@@ -392,8 +397,7 @@ def mmlscluster(argv: list[str]) -> int:
 # ---- node classes ------------------------------------------------------------------------
 
 def _check_class_name(name: str, st: dict, command: str) -> None:
-    if name.lower() in ("all", "quorumnodes", "nonquorumnodes", "managernodes", "clientnodes",
-                        "nsdnodes") or not name.replace("_", "").replace("-", "").isalnum():
+    if system_class(name) or not name.replace("_", "").replace("-", "").isalnum():
         raise MMError(f"{command}: Incorrect node class name {name}.", extra=failed(command))
 
 
@@ -466,7 +470,14 @@ def mmlsnodeclass(argv: list[str]) -> int:
     opts, pos = parse(argv, set(), {"-Y", "--user", "--system", "--all"}, usage, "mmlsnodeclass")
     st = state.load()
     require_cluster(st, "mmlsnodeclass")
-    names = pos[0].split(",") if pos else sorted(st["nodeclasses"])
+    if pos:
+        names = pos[0].split(",")
+    else:
+        names = []
+        if opts.get("--system") or opts.get("--all"):
+            names += list(SYSTEM_CLASSES)
+        if opts.get("--user") or opts.get("--all") or not opts.get("--system"):
+            names += sorted(st["nodeclasses"])
     rows, missing = [], []
     for name in names:
         members = class_members(st, name)
@@ -474,7 +485,7 @@ def mmlsnodeclass(argv: list[str]) -> int:
             missing.append(name)
             continue
         kind = "User" if name in st["nodeclasses"] else "System"
-        rows.append((name, kind, [short(m) for m in members]))
+        rows.append((system_class(name) if kind == "System" else name, kind, [short(m) for m in members]))
     if opts.get("-Y"):
         # field names after IBM's documentation; no captured -Y sample in fixtures
         fields = ["nodeclass", "type", "memberClasses", "memberNodes", "allMembers"]
@@ -488,6 +499,64 @@ def mmlsnodeclass(argv: list[str]) -> int:
             print(f"{n:<21} {','.join(m)}")
     if missing:
         raise MMError(f"mmlsnodeclass: Node class {missing[0]} not found.", extra=failed("mmlsnodeclass"))
+    return 0
+
+
+# ---- licences ----------------------------------------------------------------------------
+
+def required_license(st: dict, key: str) -> str:
+    """Quorum, manager, NSD and Scale RAID server nodes need a server licence, the rest a client one."""
+    rec = st["nodes"][key]
+    nsd_servers = {s for n in st["nsds"].values() for s in n["servers"]}
+    if rec["quorum"] or rec["manager"] or key in nsd_servers or key in st["vdisk"]["servers"]:
+        return "server"
+    return "client"
+
+
+def mmlslicense(argv: list[str]) -> int:
+    usage = "mmlslicense [-L] [-Y] [--capacity [--formatted]] [--licensed-usage]"
+    opts, pos = parse(argv, set(), {"-L", "-Y", "--capacity", "--formatted", "--licensed-usage"}, usage,
+                      "mmlslicense")
+    if pos:
+        raise UsageError(f"mmlslicense: Incorrect extra argument: {pos[0]}", usage)
+    if opts.get("--capacity") or opts.get("--licensed-usage"):
+        raise MMError("mmlslicense: --capacity and --licensed-usage are not emulated by the deploy-pod twin.",
+                      extra=failed("mmlslicense"))
+    st = state.load()
+    require_cluster(st, "mmlslicense")
+    keys = sorted(st["nodes"], key=lambda k: st["nodes"][k]["number"])
+    rows = [(st["nodes"][k]["daemon"], required_license(st, k), st["nodes"][k]["license"]) for k in keys]
+    servers = sum(1 for _, _, d in rows if d == "server")
+    clients = sum(1 for _, _, d in rows if d == "client")
+    fpo = sum(1 for _, _, d in rows if d == "fpo")
+    unl_servers = sum(1 for _, r, d in rows if r == "server" and d != "server")
+    unl_clients = sum(1 for _, r, d in rows if r == "client" and d == "none")
+    if opts.get("-Y"):
+        # -Y layout as tests/fixtures/mmlslicense_Y.1.txt, a real capture quoted in a public admin
+        # script (NCSA; release not stated):
+        #   mmlslicense::HEADER:version:reserved:reserved:nodeName:requiredLicense:designatedLicense:
+        #   totalNodes:licensedServers:licensedClients:unlicensedServers:unlicensedClients:licensedFpo:
+        # one row per node (daemon node name), the cluster totals repeated on every row.
+        fields = ["nodeName", "requiredLicense", "designatedLicense", "totalNodes", "licensedServers",
+                  "licensedClients", "unlicensedServers", "unlicensedClients", "licensedFpo"]
+        print("\n".join(yfmt.table("mmlslicense", "", fields, [
+            [n, r, d, len(rows), servers, clients, unl_servers, unl_clients, fpo] for n, r, d in rows])))
+        return 0
+    out = []
+    if opts.get("-L"):
+        # columns as in a public capture of `mmlslicense -L` (2017); the 5.x summary lines for FPO
+        # and the edition are left out: no capture of them was found
+        out += [f" {'Node name':<30} {'Required license':<18} Designated license", "-" * 69]
+        out += [f"{n:<34} {r:<19} {d}" for n, r, d in rows]
+        out.append("")
+    summary = [("Number of nodes defined in the cluster:", len(rows)),
+               ("Number of nodes with server license designation:", servers),
+               ("Number of nodes with client license designation:", clients),
+               ("Number of nodes still requiring server license designation:", unl_servers),
+               ("Number of nodes still requiring client license designation:", unl_clients)]
+    out += [" Summary information", "-" * 21]
+    out += [f"{label}{value:>{66 - len(label)}}" for label, value in summary]
+    print("\n".join(out))
     return 0
 
 

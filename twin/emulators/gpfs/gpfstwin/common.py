@@ -1,5 +1,6 @@
-"""Shared helpers: node lookup, node specs (-N), daemon state and quorum."""
+"""Shared helpers: node lookup, node specs (-N), daemon state and quorum, twin faults."""
 
+import json
 import os
 import socket
 import time
@@ -7,8 +8,11 @@ import time
 from . import env, state
 from .errors import COMMAND_FAILED, MMError
 
-BUILTIN_CLASSES = ("all", "quorumnodes", "nonquorumnodes", "managernodes", "clientnodes",
-                   "nsdnodes")
+# the system node classes the twin knows, spelled as mmlsnodeclass --system lists them;
+# -N matches them case-insensitively, as the real commands do
+SYSTEM_CLASSES = ("all", "clientLicense", "clientNodes", "managerNodes", "nonQuorumNodes", "nsdNodes",
+                  "quorumNodes", "serverLicense")
+BUILTIN_CLASSES = tuple(c.lower() for c in SYSTEM_CLASSES)
 
 
 def failed(command: str) -> tuple[str, ...]:
@@ -47,6 +51,14 @@ def read_node_file(path: str) -> list[str]:
         return [ln.split("#", 1)[0].strip() for ln in f if ln.split("#", 1)[0].strip()]
 
 
+def system_class(cls: str) -> str | None:
+    """The system node class named `cls` (any case), spelled as IBM lists it, or None."""
+    for name in SYSTEM_CLASSES:
+        if name.lower() == cls.lower():
+            return name
+    return None
+
+
 def class_members(st: dict, cls: str) -> list[str] | None:
     nodes = st["nodes"]
     order = sorted(nodes, key=lambda k: nodes[k]["number"])
@@ -58,6 +70,8 @@ def class_members(st: dict, cls: str) -> list[str] | None:
         "clientnodes": [k for k in order if not nodes[k]["manager"]],
         "nsdnodes": sorted({s for n in st["nsds"].values() for s in n["servers"]},
                            key=lambda k: nodes.get(k, {}).get("number", 0)),
+        "serverlicense": [k for k in order if nodes[k].get("license") == "server"],
+        "clientlicense": [k for k in order if nodes[k].get("license") == "client"],
     }
     if cls.lower() in builtin:
         return builtin[cls.lower()]
@@ -117,8 +131,12 @@ def has_quorum(st: dict, alive: set[str]) -> bool:
 
 
 def node_state(st: dict, node: str, alive: set[str]) -> str:
-    """GPFS state as mmgetstate names it: a live daemon without quorum is still arbitrating."""
+    """GPFS state as mmgetstate names it: a live daemon without quorum is still arbitrating, and
+    so is a live daemon that cannot join the cluster (it says 'arbitrating' in its heartbeat)."""
     if node not in alive:
+        status = state.read_node_status(node)
+        if status.get("daemon") == "arbitrating" and state.agent_alive(status):
+            return "arbitrating"
         return "down"
     return "active" if has_quorum(st, alive) else "arbitrating"
 
@@ -137,7 +155,26 @@ def require_quorum(st: dict, command: str) -> None:
                       extra=failed(command))
 
 
+def hosts_file_ip(name: str) -> str | None:
+    """The address /etc/hosts gives `name` (first match, IPv4), as the resolver's 'files' source."""
+    try:
+        with open(env.sysroot_path("/etc/hosts")) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split("#", 1)[0].split()
+        if len(fields) > 1 and name in fields[1:] and ":" not in fields[0]:
+            return fields[0]
+    return None
+
+
 def resolve_ip(name: str) -> str | None:
+    """A node name's address: /etc/hosts first (the IPoIB names `<host>-ib` the roles write there),
+    then the address in the host's published hardware, then DNS."""
+    ip = hosts_file_ip(name)
+    if ip:
+        return ip
     hw = state.peer_hardware(short(name)) or state.peer_hardware(name) or {}
     if hw.get("ip"):
         return hw["ip"]
@@ -145,3 +182,53 @@ def resolve_ip(name: str) -> str | None:
         return socket.gethostbyname(name)
     except OSError:
         return None
+
+
+def node_hardware(st: dict, node: str | None) -> dict | None:
+    """The published hardware of a cluster node, found by its admin name (the host name the
+    hardware is published under) or its daemon name."""
+    if node is None:
+        return None
+    rec = st["nodes"].get(node) or {}
+    for name in (rec.get("admin"), node):
+        if name:
+            hw = state.peer_hardware(short(name)) or state.peer_hardware(name)
+            if hw is not None:
+                return hw
+    return None
+
+
+# ---- twin faults ------------------------------------------------------------------------
+# `deploy-pod sim fault` writes the active emulator faults (daemon-stuck, vdiskset-fail) to
+# <shared>/twin-faults.json: [{"host": <inventory host>, "kind": ...}]. The file is replaced
+# atomically; a torn read is retried, never taken for "no faults".
+
+FAULTS_FILE = "twin-faults.json"
+
+
+def twin_faults() -> list[dict]:
+    path = os.path.join(env.shared_dir(), FAULTS_FILE)
+    for _ in range(10):
+        try:
+            with open(path) as f:
+                data = json.load(f)
+            return [x for x in data if isinstance(x, dict)] if isinstance(data, list) else []
+        except FileNotFoundError:
+            return []
+        except (ValueError, OSError):
+            time.sleep(0.05)
+    return []
+
+
+def fault_hits(st: dict, kind: str, node: str | None, faults: list[dict] | None = None) -> bool:
+    """Whether a twin fault of `kind` is active on `node` (a cluster key, daemon or host name)."""
+    if node is None:
+        return False
+    names = {node, short(node)}
+    rec = st["nodes"].get(node)
+    if rec:
+        names |= {rec["admin"], short(rec["admin"]), rec["daemon"]}
+    for f in twin_faults() if faults is None else faults:
+        if f.get("kind") == kind and (f.get("host") in names or find_node(st, str(f.get("host"))) == node):
+            return True
+    return False

@@ -5,6 +5,10 @@ mmshutdown / mmmount), reconciles this node's mounts and writes nodes/<node>.jso
 timestamp. Other nodes call this node 'active' only while that timestamp is fresh, so a
 stopped container, a killed daemon or a partitioned node all read as 'down'.
 Under systemd it runs as gpfs.service (Type=simple); elsewhere mmstartup detaches it.
+The twin fault daemon-stuck (common.twin_faults) keeps a started daemon 'arbitrating': it
+beats, but never joins the cluster, until the fault is cleared (then: active on the next beat).
+It also republishes this host's hardware every beat, so a fault rendered into hardware.json
+reaches the other nodes without waiting for an mm command here.
 """
 
 import contextlib
@@ -15,8 +19,8 @@ import subprocess
 import sys
 import time
 
-from . import env, mount, state
-from .common import local_node
+from . import env, hw, mount, state
+from .common import fault_hits, local_node
 
 MM_PY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "mm.py")
 
@@ -78,10 +82,15 @@ def _beat(node: str, started: float, stopping: bool = False) -> None:
     if desired and float(st.get("desired_ts", {}).get(me, 0)) < _container_boot_time() and \
             not _autoload(st):
         desired = False
-    active = desired and not stopping and me in st["nodes"]
+    up = desired and not stopping and me in st["nodes"]
+    stuck = up and fault_hits(st, "daemon-stuck", me)
+    active = up and not stuck
     mounted = mount.reconcile(st, me, active)
-    state.write_node_status(me, {"ts": time.time(), "daemon": "active" if active else "down",
+    state.write_node_status(me, {"ts": time.time(),
+                                 "daemon": "arbitrating" if stuck else "active" if active else "down",
                                  "pid": os.getpid(), "started": started, "mounted": mounted})
+    with contextlib.suppress(Exception):
+        state.publish_hardware(node, hw.load_local())
 
 
 def _autoload(st: dict) -> bool:

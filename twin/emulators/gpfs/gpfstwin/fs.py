@@ -1,7 +1,8 @@
-"""File systems: mmcrfs, mmlsfs, mmadddisk, mmlsdisk, mmdf, mmrestripefs."""
+"""File systems: mmcrfs, mmchfs, mmlsfs, mmadddisk, mmlsdisk, mmdf, mmrestripefs."""
 
 import contextlib
 import os
+import sys
 import time
 
 from . import mount, state, yfmt
@@ -87,6 +88,8 @@ def mmcrfs(argv: list[str]) -> int:
     if not pos:
         raise UsageError("mmcrfs: Missing argument Device.", usage)
     name = fs_name(pos[0])
+    if opts.get("-A", "yes") not in AUTOMOUNT:
+        raise UsageError(f"mmcrfs: Incorrect value for -A option: {opts['-A']}", usage)
     bs = parse_size(opts.get("-B", "4M"))
     if bs < 64 * 1024 or bs > 16 * 1024**2 or bs & (bs - 1):
         raise MMError(f"mmcrfs: Incorrect block size {opts.get('-B')}.", extra=failed("mmcrfs"))
@@ -127,6 +130,46 @@ def new_fs(name: str, disks: list[str], opts: dict, bs: int) -> dict:
         "created": time.strftime("%a %b %d %H:%M:%S %Y"),
         "uid": f"{int(time.time()) & 0xFFFFFFFF:08X}:{os.getpid() & 0xFFFFFFFF:08X}",
     }
+
+
+AUTOMOUNT = ("yes", "no", "automount")
+
+
+def mmchfs(argv: list[str]) -> int:
+    """The file system record's mount attributes: -A (automatic mount) and -T (default mount point).
+
+    Like the real command these only change the configuration (no daemon needed); -T is refused
+    while the file system is mounted anywhere.
+    """
+    usage = "mmchfs Device [-A {yes | no | automount}] [-T MountPoint] ..."
+    opts, pos = parse(argv, {"-A", "-T"}, set(), usage, "mmchfs")
+    if len(pos) != 1:
+        raise UsageError("mmchfs: Missing argument Device.", usage)
+    if not opts:
+        raise UsageError("mmchfs: No option was specified.", usage)
+    if "-A" in opts and opts["-A"] not in AUTOMOUNT:
+        raise UsageError(f"mmchfs: Incorrect value for -A option: {opts['-A']}", usage)
+    if "-T" in opts and not opts["-T"].startswith("/"):
+        raise MMError(f"mmchfs: Mount point {opts['-T']} is not an absolute path name.",
+                      extra=failed("mmchfs"))
+    with state.transaction() as st:
+        require_cluster(st, "mmchfs")
+        rec = get_fs(st, pos[0], "mmchfs")
+        if "-T" in opts and opts["-T"] != rec["mount_point"]:
+            on = mount.mounted_on(st, rec["name"], alive_nodes(st))
+            if on:
+                raise MMError(f"mmchfs: File system {rec['name']} is mounted on {len(on)} nodes. "
+                              "Unmount it on all nodes before changing its mount point.",
+                              extra=failed("mmchfs"))
+            if any(o["mount_point"] == opts["-T"] for o in st["filesystems"].values()):
+                raise MMError(f"mmchfs: Mount point {opts['-T']} is already used by another file system.",
+                              extra=failed("mmchfs"))
+            rec["mount_point"] = opts["-T"]
+        if "-A" in opts:
+            rec["automount"] = opts["-A"]
+    print("mmchfs: Propagating the cluster configuration data to all\n"
+          "  affected nodes.  This is an asynchronous process.", file=sys.stderr)
+    return 0
 
 
 def mmadddisk(argv: list[str]) -> int:

@@ -4,7 +4,7 @@ import time
 
 from . import state, yfmt
 from .args import parse
-from .common import alive_nodes, failed, local_node, require_cluster, resolve_nodes
+from .common import alive_nodes, failed, local_node, node_hardware, require_cluster, resolve_nodes
 from .errors import MMError, UsageError
 
 
@@ -35,7 +35,7 @@ def mmhealth(argv: list[str]) -> int:
         if not up:
             events.append([n, "GPFS", n, "NODE", "gpfs_down", "", since, "", "no"])
         states.append([n, "NETWORK", n, "NODE", "HEALTHY", since])
-        hw = state.peer_hardware(n) or {}
+        hw = node_hardware(st, n) or {}
         for port in (hw.get("ib") or {}).get("verbs_ports", []):
             states.append([n, "NETWORK", port, "IB_RDMA", "HEALTHY", since])
         mounted = status.get("mounted", []) if up else []

@@ -6,7 +6,7 @@ import time
 
 from . import hw, state, yfmt
 from .args import parse
-from .common import failed, find_node, local_node, require_cluster, short
+from .common import failed, find_node, local_node, node_hardware, require_cluster, short
 from .errors import MMError, UsageError
 
 USAGES = {"dataAndMetadata", "dataOnly", "metadataOnly", "descOnly", "localCache"}
@@ -48,11 +48,11 @@ def _volume_id(st: dict, node: str | None, seq: int) -> str:
     return f"{ip_hex}{(int(time.time()) + seq) & 0xFFFFFFFF:08X}"
 
 
-def _disk_of(server: str | None, device: str) -> tuple[dict | None, dict | None]:
+def _disk_of(st: dict, server: str | None, device: str) -> tuple[dict | None, dict | None]:
     """(server's hardware, the disk) - None where the twin has no hardware data for the server."""
     if server is None:
         return None, None
-    data = state.peer_hardware(short(server)) or state.peer_hardware(server)
+    data = node_hardware(st, server) or state.peer_hardware(short(server)) or state.peer_hardware(server)
     if data is None:
         return None, None
     norm = hw.normalise(data)
@@ -93,7 +93,7 @@ def mmcrnsd(argv: list[str]) -> int:
             if usage_v not in USAGES:
                 raise MMError(f"mmcrnsd: Incorrect usage {usage_v} for disk {name}.", extra=failed("mmcrnsd"))
             owner = servers[0] if servers else local_node(st)
-            node_hw, disk = _disk_of(owner, device)
+            node_hw, disk = _disk_of(st, owner, device)
             if node_hw is not None and disk is None:
                 raise MMError(f"mmcrnsd: Unable to find disk {device} on node {owner}.",
                               extra=("mmcrnsd: Error found while checking disk "

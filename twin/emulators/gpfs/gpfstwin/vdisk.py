@@ -12,7 +12,17 @@ import sys
 from . import fs as fsmod
 from . import state, yfmt
 from .args import parse, split_list
-from .common import alive_nodes, failed, require_cluster, require_quorum, resolve_nodes, short
+from .common import (
+    alive_nodes,
+    failed,
+    fault_hits,
+    node_hardware,
+    require_cluster,
+    require_quorum,
+    resolve_nodes,
+    short,
+    twin_faults,
+)
 from .config import set_value
 from .errors import MMError, UsageError
 
@@ -115,7 +125,7 @@ def server(verb: str, argv: list[str]) -> int:
             nc = _nc(st, name)
             say("Checking resources for specified nodes.")
             for n in nc["members"]:
-                hw = state.peer_hardware(short(n)) or state.peer_hardware(n)
+                hw = node_hardware(st, n)
                 if hw is not None and hw.get("role", "ess") != "ess":
                     raise _fail(f"Node '{n}' does not have a supported disk topology for Scale RAID.")
             if any(r["nodeclass"] == name for r in st["vdisk"]["recoverygroups"].values()) \
@@ -123,7 +133,7 @@ def server(verb: str, argv: list[str]) -> int:
                 raise _fail(f"Node class '{name}' already serves recovery groups; use --update.")
             say(f"Node class '{name}' has a shared recovery group disk topology.")
             say(f"Setting configuration for node class '{name}'.")
-            mem = min((int((state.peer_hardware(short(n)) or {}).get("memory_gib", 64))
+            mem = min((int((node_hardware(st, n) or {}).get("memory_gib", 64))
                        for n in nc["members"]), default=64)
             pagepool = opts.get("--pagepool", f"{max(1, int(mem * 0.6))}G")
             for attr, value in (("pagepool", pagepool), ("nsdRAIDTracks", "131072"),
@@ -190,7 +200,7 @@ def recoverygroup(verb: str, argv: list[str]) -> int:
                 raise _fail(f"Node class '{name}' already serves a shared recovery group.")
             say("Checking node class configuration.")
             _require_servers_active(st, nc["members"])
-            hw = state.peer_hardware(short(nc["members"][0])) or {}
+            hw = node_hardware(st, nc["members"][0]) or {}
             gib = sum(int(d.get("size_gib", 0)) for d in hw.get("disks", [])) or DEFAULT_RG_GIB
             say(f"Analyzing disk topology for node '{nc['members'][0]}'.")
             say(f"Creating recovery group '{rg}'.")
@@ -298,6 +308,19 @@ def vdiskset(verb: str, argv: list[str]) -> int:
             if not todo:
                 say("All vdisk sets are already created.")
                 return 0
+            # twin fault vdiskset-fail: a server of the recovery group refuses to create vdisks;
+            # checked before anything is created, and the transaction is not saved on failure
+            faults = twin_faults()
+            for name in todo:
+                for rg in sets[name]["rgs"]:
+                    r = st["vdisk"]["recoverygroups"][rg]
+                    bad = [s for s in r["servers"] if fault_hits(st, "vdiskset-fail", s, faults)]
+                    if bad:
+                        raise MMError(
+                            f"mmvdisk: Error creating vdisks in recovery group '{rg}' for vdisk set "
+                            f"'{name}': server '{bad[0]}' returned an error (Input/output error).",
+                            extra=(f"mmvdisk: No vdisks were created for vdisk set '{name}'.",
+                                   *failed("mmvdisk")))
             for name in todo:
                 vs = sets[name]
                 vs_index = sorted(sets).index(name) + 1
