@@ -18,7 +18,7 @@ KINDS = ("gpu_server", "storage_unit", "ib_switch", "mgmt_switch")
 FIGURES = {
     "gpu_server": (
         "gpus.count", "gpus.model", "gpus.memory_gib", "ib.rate_gbps", "ib.storage_ports",
-        "ib.compute_ports", "read_demand_gbs", "dgx_platform",
+        "ib.compute_ports", "read_demand_gbs", "dgx_platform", "memory_gib",
     ),
     "storage_unit": ("canisters", "ib.rate_gbps", "ib.ports_per_canister", "ib.storage_ports", "read_gbs"),
     "ib_switch": ("ports", "rate_gbps"),

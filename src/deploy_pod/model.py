@@ -64,6 +64,10 @@ class Filesystem(Strict):
         "16M", description="File system block size; 16M suits large-file AI reads (REFERENCE.md section 4).",
         examples=["16M"],
     )
+    data_replicas: int = Field(1, ge=1, le=3, description="Default data replicas (mmcrfs -r); ESS vdisks are "
+                               "already erasure coded, so 1 is usual.", examples=[1])
+    metadata_replicas: int = Field(1, ge=1, le=3, description="Default metadata replicas (mmcrfs -m).",
+                                   examples=[2])
 
     @property
     def mount(self) -> str:
@@ -96,6 +100,49 @@ class Registry(Strict):
     )
 
 
+class VdiskSettings(Strict):
+    code: Literal["8+2p", "8+3p", "4+2p", "4+3p", "16+2p", "16+3p", "3WayReplication", "4WayReplication"] = Field(
+        "8+2p", description="Scale RAID code of each unit's vdisk set (mmvdisk vdiskset define --code).",
+        examples=["8+3p"])
+    block_size: Literal["1m", "2m", "4m", "8m", "16m"] | None = Field(
+        None, description="Vdisk set block size; default: the file system's block size.", examples=["16m"])
+    set_size: str = Field("80%", pattern=r"^([1-9][0-9]?%|100%|[0-9]+[KMGT])$",
+                          description="Share of each recovery group the vdisk set takes (mmvdisk --set-size).",
+                          examples=["80%"])
+
+
+LICENSE_PACKAGES = ("std", "adv", "dm", "dme", "da", "dae")
+
+
+class ScaleSettings(Strict):
+    """How Spectrum Scale is installed, tuned and laid out (docs/scale.md)."""
+
+    min_version: str = Field("5.1.2", pattern=r"^[0-9]+\.[0-9]+\.[0-9]+(\.[0-9]+)?$",
+                             description="Lowest Scale level the pod accepts (ESS canisters are checked, never "
+                             "upgraded); 5.1.2 is the first with GPUDirect Storage.", examples=["5.2.1"])
+    license: Literal["std", "adv", "dm", "dme", "da", "dae"] = Field(
+        "std", description="Edition whose licence package is installed: gpfs.license.<this>.", examples=["dm"])
+    repo_url: str | None = Field(
+        None, pattern=r"^(https?|file|ftp)://\S+$",
+        description="Package repository of the Scale packages (a flat apt repository on Debian/Ubuntu, a "
+        "yum baseurl on RHEL). Set this or package_dir on pods with managed Scale hosts.",
+        examples=["http://repo.example.com/scale/5.2.1/ubuntu"])
+    package_dir: str | None = Field(
+        None, pattern=r"^/", description="Directory on the controller holding the Scale .deb/.rpm files "
+        "(IBM's self-extracting installer unpacks them); copied to the hosts and installed from there.",
+        examples=["/srv/scale/5.2.1/gpfs_debs"])
+    gpl_package: bool = Field(False, description="Install a prebuilt gpfs.gplbin-<kernel> package instead of "
+                              "running mmbuildgpl (it must be in the repository).", examples=[False])
+    gds: bool = Field(False, description="Apply the GPUDirect Storage profile to the DGX clients.",
+                      examples=[True])
+    tuning: dict[str, dict[str, str | int]] = Field(
+        default_factory=dict, description="Overrides of the tuning profiles per node class (mmchconfig "
+        "attribute -> value); `deploy-pod plan` shows the result.",
+        examples=[{"dgx_clients": {"pagepool": "32G"}}])
+    vdisk: VdiskSettings = Field(default_factory=VdiskSettings, description="Vdisk sets made on every ESS unit.",
+                                 examples=[{"code": "8+2p", "set_size": "80%"}])
+
+
 class PodSettings(Strict):
     """Pod-wide settings: the `pod` variable of group `all`."""
 
@@ -114,6 +161,8 @@ class PodSettings(Strict):
                                examples=[{"url": "nvcr.io"}])
     fabric: Fabric = Field(default_factory=Fabric, description="InfiniBand fabric settings.",
                            examples=[{"subnet_manager": "switch"}])
+    scale: ScaleSettings = Field(default_factory=ScaleSettings, description="Spectrum Scale install, tuning "
+                                 "and vdisk settings.", examples=[{"license": "std", "min_version": "5.1.2"}])
 
     @property
     def cluster(self) -> str:
@@ -162,6 +211,12 @@ class HostVars(BaseModel):
         None, description="verbsPorts for this node; derived from its cabled ports (device/port/fabric).",
         examples=[["mlx5_0/1/1", "mlx5_1/1/2"]],
     )
+    nsd_devices: list[str] | None = Field(
+        None, description="Block devices a plain NSD server (group nsd_servers) gives to Spectrum Scale.",
+        examples=[["/dev/nvme0n1", "/dev/nvme1n1"]])
+    scale_config: dict[str, str | int] | None = Field(
+        None, description="mmchconfig attributes for this node alone; win over its node classes' profile.",
+        examples=[{"pagepool": "64G"}])
     opensm_priority: int | None = Field(
         None, ge=0, le=15,
         description="Run OpenSM here with this priority (fabric.subnet_manager: opensm); derived: the first "

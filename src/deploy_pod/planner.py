@@ -14,6 +14,7 @@ from ipaddress import IPv4Address, IPv4Network
 from deploy_pod.catalog import Catalog, dig, load_catalog, storage_ports
 from deploy_pod.model import Filesystem, Networks, Pod, PodHost
 from deploy_pod.sizing import Sizing, sizing
+from deploy_pod.tuning import CLASS_PROFILE, Setting, merge_overrides, profile_settings
 
 MAX_QUORUM = 7
 
@@ -49,6 +50,8 @@ class HostPlan:
     derived: list[str] = field(default_factory=list)  # fields the planner filled in
     opensm_priority: int | None = None  # set on the hosts that run OpenSM
     expected: dict = field(default_factory=dict)  # what live checks compare with: GPUs, DGX platform
+    daemon_name: str = ""  # Scale daemon node name: the IPoIB name, so daemon traffic uses the fabric
+    license: str = "client"  # Scale licence: server for quorum, manager and NSD servers
 
 
 @dataclass
@@ -70,6 +73,26 @@ class UnitPlan:
 
 
 @dataclass
+class ScalePlan:
+    """What the Scale phases build; roles receive these values as they are."""
+
+    cluster_name: str
+    primary: str  # the host that runs cluster-wide commands: the first storage quorum node
+    license_package: str
+    min_version: str
+    repo_url: str | None
+    package_dir: str | None
+    gpl_package: bool
+    nodes: list[dict]  # {host, daemon, admin, role, quorum, manager, license} in cluster order
+    node_classes: dict[str, dict]  # name -> {members: [daemon names], mmvdisk: bool}
+    config: list[Setting]  # cluster-wide, then per node class, then per node
+    units: list[dict]  # per ESS unit: node class, recovery group, vdisk set and its layout
+    nsds: list[dict]  # plain NSDs: {name, device, server, servers, failure_group, usage, pool}
+    filesystem: dict
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Plan:
     name: str
     cluster_name: str
@@ -83,6 +106,7 @@ class Plan:
     ntp_servers: list[str] = field(default_factory=list)
     subnet_manager: str = "switch"
     etc_hosts: list[dict] = field(default_factory=list)  # {address, names} for every pod server
+    scale: ScalePlan | None = None
 
     @property
     def quorum(self) -> list[str]:
@@ -99,7 +123,17 @@ class Plan:
         d["quorum"] = self.quorum
         d["managers"] = self.managers
         d["sizing"]["bottleneck"] = self.sizing.bottleneck
+        if self.scale:
+            d["scale"]["config_by_scope"] = config_by_scope(self.scale.config)
         return d
+
+
+def config_by_scope(config: list[Setting]) -> dict[str, dict[str, str]]:
+    """{scope: {attr: value}}: the resolved configuration as `plan` shows it ('' = cluster-wide)."""
+    out: dict[str, dict[str, str]] = {}
+    for c in config:
+        out.setdefault(c.scope, {})[c.attr] = c.value
+    return out
 
 
 def natural_key(name: str):
@@ -267,9 +301,77 @@ def make_plan(pod: Pod, catalog: Catalog | None = None) -> Plan:
     for h in order:
         hosts[h.name].expected = expected_hardware(catalog.get(h.vars.hw_model) or {})
     s = pod.settings
+    for hp in hosts.values():
+        hp.daemon_name = f"{hp.name}-ib" if hp.ipoib_address else hp.name
+        hp.license = "server" if hp.quorum or hp.manager or hp.role in ("ess", "nsd") else "client"
     return Plan(s.name, s.cluster, s.filesystem, s.networks, hosts, switches, units, classes, sizing(pod, catalog),
                 ntp_servers=list(s.ntp_servers), subnet_manager=s.fabric.subnet_manager,
-                etc_hosts=etc_hosts(hosts.values()))
+                etc_hosts=etc_hosts(hosts.values()), scale=plan_scale(pod, catalog, hosts, units, classes))
+
+
+def plan_scale(pod: Pod, catalog: Catalog, hosts: dict[str, HostPlan], units: dict[str, UnitPlan],
+               classes: dict[str, list[str]]) -> ScalePlan:
+    s = pod.settings
+    sc, fs = s.scale, s.filesystem
+    order = list(hosts.values())
+    storage_quorum = [h for h in order if h.quorum and h.role != "dgx"]
+    primary = (storage_quorum or [h for h in order if h.quorum] or order)[0].name if order else ""
+    nodes = [{"host": h.name, "daemon": h.daemon_name, "admin": h.name, "role": h.role, "quorum": h.quorum,
+              "manager": h.manager, "license": h.license} for h in order]
+    mmvdisk_classes = {u.node_class for u in units.values()}
+    node_classes = {c: {"members": [hosts[m].daemon_name for m in members], "mmvdisk": c in mmvdisk_classes}
+                    for c, members in classes.items()}
+    config, notes = scale_config(pod, catalog, hosts, classes)
+    bs = (sc.vdisk.block_size or fs.block_size).lower()
+    unit_plans = [{"unit": u.name, "node_class": u.node_class, "recovery_group": f"rg_{class_name(u.name)}",
+                   "vdisk_set": f"vs_{fs.name}_{class_name(u.name)}", "servers": [hosts[m].daemon_name
+                                                                                 for m in u.hosts],
+                   "code": sc.vdisk.code, "block_size": bs, "set_size": sc.vdisk.set_size}
+                  for u in units.values()]
+    nsds = []
+    for h in order:
+        if h.role != "nsd":
+            continue
+        for dev in pod.hosts[h.name].vars.nsd_devices or []:
+            nsds.append({"name": class_name(f"nsd_{h.name}_{dev.rsplit('/', 1)[-1]}"), "device": dev,
+                         "server": h.name, "servers": [h.daemon_name], "failure_group": h.failure_group,
+                         "usage": "dataAndMetadata", "pool": "system"})
+    filesystem = {"name": fs.name, "mount_point": fs.mount, "block_size": fs.block_size,
+                  "data_replicas": fs.data_replicas, "metadata_replicas": fs.metadata_replicas}
+    return ScalePlan(s.cluster, primary, f"gpfs.license.{sc.license}", sc.min_version, sc.repo_url, sc.package_dir,
+                     sc.gpl_package, nodes, node_classes, config, unit_plans, nsds, filesystem, notes)
+
+
+def scale_config(pod: Pod, catalog: Catalog, hosts: dict[str, HostPlan],
+                 classes: dict[str, list[str]]) -> tuple[list[Setting], list[str]]:
+    """Cluster-wide settings, one profile per node class (overrides applied), then per-node values."""
+    sc = pod.settings.scale
+    block = pod.settings.filesystem.block_size
+    config, notes = profile_settings("cluster", "", None, None, block)
+    for cls, members in classes.items():
+        role = hosts[members[0]].role
+        profile = CLASS_PROFILE.get(role)
+        if profile is None:
+            continue
+        entries = [catalog.get(hosts[m].hw_model) or {} for m in members]
+        mems = [e.get("memory_gib") for e in entries]
+        links = [len(h.cables) * (h.cables[0].rate_gbps or 0) if h.cables else 0 for h in (hosts[m] for m in members)]
+        mem = min(mems) if all(mems) else None
+        link = min(links) if all(links) else None
+        settings, n = profile_settings(profile, cls, mem, link, block)
+        if sc.gds and role == "dgx":
+            extra, _ = profile_settings("gds", cls, mem, link, block)
+            settings += extra
+        settings = merge_overrides(settings, sc.tuning.get(cls, {}), cls, f"pod.scale.tuning.{cls}")
+        config += settings
+        notes += n
+    for h in hosts.values():
+        if h.verbs_ports:
+            config.append(Setting("verbsPorts", " ".join(h.verbs_ports), h.daemon_name,
+                                  "the host's planned storage ports; the role keeps those it reports Active"))
+        own = pod.hosts[h.name].vars.scale_config or {}
+        config += [Setting(a, str(v), h.daemon_name, f"{h.name}: scale_config") for a, v in own.items()]
+    return config, notes
 
 
 def _plan_opensm(pod: Pod, hosts: dict[str, HostPlan]) -> None:

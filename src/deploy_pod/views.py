@@ -71,6 +71,20 @@ def plan_tables(plan: Plan) -> list[Table]:
         cabling.add_row(s.name, "", f"{used} of {s.ports or '?'} ports used, rail {s.fabric}", "", "", "",
                         style="dim")
 
+    tuning = Table(title="Spectrum Scale configuration per node class (mmchconfig; verbsPorts: Active ports only)",
+                   title_justify="left")
+    for col in ("scope", "attribute", "value"):
+        tuning.add_column(col)
+    tuning.add_column("source", overflow="fold", ratio=1)
+    for c in plan.scale.config if plan.scale else []:
+        tuning.add_row(c.scope or "(cluster)", c.attr, c.value, c.source)
+    if plan.scale:
+        for u in plan.scale.units:
+            cluster.add_row(f"ESS unit {u['unit']}", f"{u['node_class']}: {u['recovery_group']}, vdisk set "
+                            f"{u['vdisk_set']} ({u['code']}, {u['block_size']}, {u['set_size']})")
+        for note in plan.scale.notes:
+            tuning.add_row("note", "", "", note)
+
     sz = plan.sizing
     perf = Table(title="Expected read bandwidth", title_justify="left", show_header=False)
     perf.add_row("storage rated", _gbs(sz.storage_gbs))
@@ -79,7 +93,7 @@ def plan_tables(plan: Plan) -> list[Table]:
     perf.add_row("expected aggregate", f"{_gbs(sz.expected_gbs)} (bound by {sz.bottleneck})")
     for note in sz.notes:
         perf.add_row("note", note)
-    return [hosts, units, cluster, cabling, perf]
+    return [hosts, units, cluster, cabling, tuning, perf]
 
 
 def _gbs(v: float | None) -> str:
