@@ -18,11 +18,15 @@ from pathlib import Path
 
 from deploy_pod.content import ROOT, ensure_collection_link
 
-# name, playbook; later phases (scale_install, scale_cluster, storage, clients, ngc, validate) join here
+# name, playbook; later phases (ngc, acceptance) join here. site.yml imports the same list.
 PHASES: list[tuple[str, str]] = [
     ("preflight", "preflight.yml"),
     ("base", "base.yml"),
     ("network", "network.yml"),
+    ("scale_install", "scale_install.yml"),
+    ("scale_cluster", "scale_cluster.yml"),
+    ("storage", "storage.yml"),
+    ("clients", "clients.yml"),
 ]
 
 
