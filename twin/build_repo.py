@@ -303,7 +303,34 @@ def build(out_dir: Path, packages_dir: Path | None = None, root: Path = ROOT, fo
         if stale.stem not in seen:
             stale.unlink()
     write_indexes(out_dir, debs)
+    write_scale_repo(out_dir, debs)
     return results
+
+
+SCALE_REPO = "scale"
+
+
+def write_scale_repo(out_dir: Path, debs: list[Path]) -> Path:
+    """<out>/scale: the gpfs.* packages alone, as a flat repository of their own.
+
+    IBM's Scale packages reach a site as a repository apart from the OS's (the installer
+    unpacks one per OS); pointing pod.scale.repo_url at this one exercises that path without
+    naming the twin's whole repository twice in apt's sources. Hard links, no copies.
+    """
+    sub = out_dir / SCALE_REPO
+    sub.mkdir(exist_ok=True)
+    keep = {d.name: d for d in debs if d.name.startswith("gpfs.")}
+    for name, deb in keep.items():
+        target = sub / name
+        if target.exists() and target.stat().st_ino == deb.stat().st_ino:
+            continue
+        target.unlink(missing_ok=True)
+        os.link(deb, target)
+    for stale in sub.glob("*.deb"):
+        if stale.name not in keep:
+            stale.unlink()
+    write_indexes(sub, [sub / n for n in sorted(keep)])
+    return sub
 
 
 def main(argv: list[str] | None = None) -> int:
