@@ -102,11 +102,14 @@ def descriptor_message(exc: ScaleError, nsds: list[dict]) -> str | None:
         return None
     m = _DEVICE.search(exc.ibm)
     device = m.group(1) if m else "a disk"
-    hosts = sorted({n.get("server") or n["servers"][0] for n in nsds if n["device"] == device}) or ["?"]
+    same = [n for n in nsds if n["device"] == device]
+    # several servers may have a disk of that name: keep those the message names
+    named = [n for n in same if any(s in exc.ibm for s in n["servers"])] or same
+    hosts = sorted({n.get("server") or n["servers"][0] for n in named}) or ["?"]
     return (f"{', '.join(hosts)}: {device} already holds a GPFS disk descriptor (it belonged to a file system, "
             "perhaps of another cluster). Nothing was written. If the disk is really free, wipe it on purpose "
-            "or rerun with the force variable (scale_storage_force=true; mmcrnsd -v no overwrites it and its "
-            f"data is lost); otherwise take it out of nsd_devices. IBM says: {exc.ibm}")
+            "or rerun with the force variable (deploy-pod up POD --resume -e scale_force=true: mmcrnsd -v no "
+            f"overwrites it and its data is lost); otherwise take it out of nsd_devices. IBM says: {exc.ibm}")
 
 
 def main():

@@ -150,7 +150,10 @@ def rules() -> None:
 @click.option("--limit", help="Ansible host pattern to limit the run to.")
 @click.option("--artifacts", type=click.Path(file_okay=False), default="artifacts", show_default=True,
               help="Where each run's artifacts and summary go.")
-def up(pod_file, inventories, twin, phases, start, resume, failed_hosts, check, limit, artifacts) -> None:
+@click.option("-e", "--extra-vars", "extra_vars", multiple=True, metavar="KEY=VALUE",
+              help="Passed to Ansible, e.g. -e scale_force=true, -e scale_restart=rolling, -e scale_timeout=60.")
+def up(pod_file, inventories, twin, phases, start, resume, failed_hosts, check, limit, artifacts,
+       extra_vars) -> None:
     """Deploy the pod phase by phase (preflight, base, network, ...) with progress; resumable.
 
     Stops at the first failed phase; `--resume` starts again there. Every run keeps its
@@ -162,12 +165,20 @@ def up(pod_file, inventories, twin, phases, start, resume, failed_hosts, check, 
       deploy-pod up inventories/examples/twin.yml --twin
       deploy-pod up pod.yml --phase preflight          # checks only
       deploy-pod up pod.yml --resume --failed-hosts
+      deploy-pod up pod.yml --from storage -e scale_force=true   # mmcrnsd may overwrite old disks
     """
     from pathlib import Path
 
     from deploy_pod.runner import RunError, resume_point, run_phases, select_phases
 
     extra = list(inventories)
+    extravars = {}
+    for item in extra_vars:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            click.echo(f"deploy-pod: -e {item!r}: expected KEY=VALUE", err=True)
+            sys.exit(EXIT_INPUT)
+        extravars[key.strip()] = value
     pod, findings = _load_and_check(pod_file, False)
     bad = errors(findings)
     if bad:
@@ -193,14 +204,14 @@ def up(pod_file, inventories, twin, phases, start, resume, failed_hosts, check, 
             click.echo(f"resuming at phase {start}" + (f" on {limit}" if limit else ""))
         chosen = select_phases(list(phases) or None, start)
         results = run_phases(pod_file, extra, chosen, check=check, limit=limit, artifacts=Path(artifacts),
-                             echo=click.echo)
+                             extravars=extravars, echo=click.echo)
     except RunError as exc:
         click.echo(f"deploy-pod: {exc}", err=True)
         sys.exit(EXIT_INPUT)
     failed = [r for r in results if r.status != "successful"]
     click.echo("")
     for r in results:
-        click.echo(f"{r.phase:<12} {r.status:<11} {r.seconds:>7.1f} s  changed {sum(r.changed.values()):>3}"
+        click.echo(f"{r.phase:<14} {r.status:<11} {r.seconds:>7.1f} s  changed {sum(r.changed.values()):>3}"
                    + (f"  failed hosts: {', '.join(r.failed_hosts)}" if r.failed_hosts else ""))
     if failed:
         click.echo(f"\nphase {failed[0].phase} failed; details in {failed[0].artifacts}/artifacts; "
