@@ -1,5 +1,10 @@
-"""`deploy-pod up` on a fresh twin pod: check mode first changes nothing, the real run brings
-every host to the plan, a second run changes nothing, and the effects are really there."""
+"""`deploy-pod up` on a fresh twin pod, every phase: check mode first changes nothing; the Scale
+faults stop the run with their messages and `--resume` continues where it stopped; then every
+host is at the plan (networks, a running Scale cluster, /gpfs mounted and shared on every DGX),
+a second run changes nothing, and a failed preflight resumes there.
+
+One pod for the whole story (tests run in file order): each step starts from where the last
+one left the pod, as a user's pod would."""
 
 from __future__ import annotations
 
@@ -7,11 +12,14 @@ import json
 import subprocess
 
 import pytest
+from ansible_collections.deploy_pod.pod.plugins.module_utils import scale_facts as sf
 
 from tests.integration.twinkit import ROOT, VENV_BIN, running_pod, sim, ssh
 
 pytestmark = pytest.mark.twin
 POD = "upt"
+ALL_PHASES = ["preflight", "base", "network", "scale_install", "scale_cluster", "storage", "clients"]
+MM = "/usr/lpp/mmfs/bin/"
 
 
 @pytest.fixture(scope="module")
@@ -32,19 +40,53 @@ def changed(summary: dict) -> int:
     return sum(sum(p["changed"].values()) for p in summary["phases"])
 
 
+def phases(summary: dict) -> list[tuple[str, str]]:
+    return [(p["phase"], p["status"]) for p in summary["phases"]]
+
+
+def mm(host: str, command: str, check: bool = True) -> subprocess.CompletedProcess:
+    return ssh(POD, host, MM + command, check=check)
+
+
 def test_check_mode_on_a_fresh_pod_changes_nothing(pod):
     r, summary = up(pod, "--check")
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    assert [p for p, _ in phases(summary)] == ALL_PHASES
     assert ssh(POD, "dgx01", "test -e /etc/netplan/61-deploy-pod-ipoib.yaml", check=False).returncode != 0
     assert "10.96.0.11" not in ssh(POD, "dgx01", "ip -o addr show ib0").stdout
+    # no Scale package on the DGX, no cluster anywhere
+    assert ssh(POD, "dgx01", "dpkg -s gpfs.base", check=False).returncode != 0
+    res = mm("ess01a", "mmlscluster", check=False)
+    assert res.returncode != 0 and "does not belong to a GPFS cluster" in res.stderr
 
 
-def test_up_brings_every_host_to_the_plan(pod):
-    r, summary = up(pod)
-    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
-    assert [p["phase"] for p in summary["phases"]] == ["preflight", "base", "network"]
-    assert changed(summary) > 0
-    # IPoIB address from the planner (same host number as on the management network)
+def test_scale_faults_stop_with_their_messages_and_resume(pod):
+    sim("fault", str(pod), "dgx02", "daemon-stuck")
+    sim("fault", str(pod), "ess01a", "vdiskset-fail")
+    try:
+        # a daemon that never becomes active: a bounded wait, then one line per node with its state
+        r, summary = up(pod, "-e", "scale_timeout=20")
+        assert r.returncode == 1, r.stdout[-4000:]
+        assert phases(summary)[-1] == ("scale_cluster", "failed")
+        assert "1 node(s) not active after 20 s" in r.stdout and "dgx02-ib: arbitrating" in r.stdout, r.stdout[-3000:]
+        sim("fault", str(pod), "dgx02", "--clear", "daemon-stuck")
+        # a vdisk set that cannot be created: the unit and the step, nothing created, resumable
+        r, summary = up(pod, "--resume")
+        assert r.returncode == 1 and "resuming at phase scale_cluster" in r.stdout, r.stdout[-4000:]
+        assert phases(summary) == [("scale_cluster", "successful"), ("storage", "failed")]
+        assert "ess01: vdiskset create failed" in r.stdout, r.stdout[-3000:]
+        vsets = sf.parse_vdisk({"vdiskset": mm("ess01b", "mmvdisk vdiskset list -Y").stdout})["vdisksets"]
+        assert vsets["vs_fs1_ess01"]["created"] is False
+        assert "fs1" not in sf.parse_filesystems(mm("ess01b", "mmlsfs all -Y", check=False).stdout)
+    finally:
+        sim("fault", str(pod), "--clear")
+    r, summary = up(pod, "--resume")
+    assert r.returncode == 0, r.stdout[-4000:]
+    assert phases(summary) == [("storage", "successful"), ("clients", "successful")]
+
+
+def test_every_host_is_at_the_plan(pod):
+    # networks: IPoIB address from the planner (same host number as on the management network)
     assert "10.96.0.11/24" in ssh(POD, "dgx01", "ip -o addr show ib0").stdout
     assert "10.96.0.22/24" in ssh(POD, "ess01b", "ip -o addr show ib0").stdout
     # the IPoIB names resolve on every host, and the link really carries traffic
@@ -56,20 +98,46 @@ def test_up_brings_every_host_to_the_plan(pod):
     assert "10.95.0.1" in ssh(POD, "dgx02", "cat /etc/chrony/chrony.conf").stdout
 
 
+def test_the_cluster_is_active_tuned_and_serves_gpfs_on_every_dgx(pod):
+    cluster, nodes = sf.parse_cluster(mm("dgx02", "mmlscluster -Y").stdout)
+    assert cluster["name"] == "upt.gpfs"
+    assert sorted(nodes) == ["dgx01-ib", "dgx02-ib", "ess01a-ib", "ess01b-ib"]
+    assert {n for n, r in nodes.items() if r["quorum"]} == {"ess01a-ib", "ess01b-ib", "dgx01-ib"}
+    states = sf.parse_state(mm("ess01a", "mmgetstate -a -Y").stdout)["nodes"]
+    assert states == dict.fromkeys(nodes, "active")
+    lic = sf.parse_license(mm("ess01a", "mmlslicense -L -Y").stdout)
+    assert lic["dgx02-ib"]["designated"] == "client" and lic["ess01a-ib"]["designated"] == "server"
+    config = sf.parse_config(mm("dgx01", "mmlsconfig -Y").stdout)
+    assert config["pagepool"]["dgx_clients"] == "16G" and config["verbsRdma"]["dgx_clients"] == "enable"
+    assert config["verbsPorts"]["dgx01-ib"] == "mlx5_0/1/1 mlx5_1/1/2 mlx5_2/1/1 mlx5_3/1/2"
+    assert config["maxblocksize"][""] == "16M"
+    mounts = sf.parse_mounts(mm("ess01a", "mmlsmount all -L -Y").stdout)
+    assert sorted(mounts["fs1"]) == ["dgx01-ib", "dgx02-ib"]
+    fs = sf.parse_filesystems(mm("ess01a", "mmlsfs all -Y").stdout)["fs1"]
+    assert fs["automount"] == "yes" and fs["mount_point"] == "/gpfs/fs1"
+    # what one DGX writes, the other reads, byte for byte
+    ssh(POD, "dgx01", "head -c 8388608 /dev/urandom > /gpfs/fs1/shared.bin")
+    assert ssh(POD, "dgx02", "sha256sum < /gpfs/fs1/shared.bin").stdout == \
+        ssh(POD, "dgx01", "sha256sum < /gpfs/fs1/shared.bin").stdout
+    # the cluster nodes trust each other's root key (Scale's admin commands use ssh)
+    assert ssh(POD, "ess01a", "ssh -o BatchMode=yes dgx02 hostname").stdout.strip() == "dgx02"
+
+
 def test_second_run_changes_nothing(pod):
     r, summary = up(pod)
     assert r.returncode == 0, r.stdout[-4000:]
+    assert [p for p, _ in phases(summary)] == ALL_PHASES
     assert changed(summary) == 0, json.dumps(summary["phases"], indent=1)
 
 
 def test_resume_starts_at_the_failed_phase(pod):
     sim("fault", str(pod), "dgx02", "gpu-missing")
     try:
-        r, summary = up(pod)
+        r, summary = up(pod, "--phase", "preflight")
         assert r.returncode == 1 and summary["phases"][-1]["phase"] == "preflight"
         rows = [line for line in r.stdout.splitlines() if "7 GPUs found, dgx-1 has 8" in line]
         assert rows and rows[0].split()[0] == "dgx02", r.stdout[-3000:]  # the verdict table, shown in full
     finally:
         sim("fault", str(pod), "dgx02", "--clear")
-    r, summary = up(pod, "--resume")
+    r, summary = up(pod, "--resume", "--phase", "preflight")
     assert r.returncode == 0 and "resuming at phase preflight" in r.stdout

@@ -62,11 +62,14 @@ def wait_for(predicate, timeout: float, what: str, step: float = 1.0):
     pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}", pytrace=False)
 
 
-def example_pod_as(name: str, octet: int, directory: Path) -> Path:
-    """The example twin pod under another name and networks (10.<octet>, 10.<octet+1>), so test pods
-    never collide with each other or with a developer's `twin`."""
-    text = (ROOT / "inventories" / "examples" / "twin.yml").read_text()
-    text = text.replace("10.77.", f"10.{octet}.").replace("10.78.", f"10.{octet + 1}.")
+def example_pod_as(name: str, octet: int, directory: Path, example: str = "twin.yml") -> Path:
+    """An example pod (the twin's by default) under another name and networks (10.<octet>,
+    10.<octet+1>), so test pods never collide with each other or with a developer's own."""
+    text = (ROOT / "inventories" / "examples" / example).read_text()
+    nets = yaml.safe_load(text)["all"]["vars"]["pod"]["networks"]
+    for key, new in (("mgmt", octet), ("ipoib", octet + 1)):
+        old = ".".join(nets[key]["cidr"].split(".")[:2]) + "."
+        text = text.replace(old, f"10.{new}.")
     data = yaml.safe_load(text)
     data["all"]["vars"]["pod"]["name"] = name
     path = directory / f"{name}.yml"
@@ -75,9 +78,9 @@ def example_pod_as(name: str, octet: int, directory: Path) -> Path:
 
 
 @contextmanager
-def running_pod(name: str, octet: int, directory: Path) -> Iterator[Path]:
-    """The example pod as `name` (see example_pod_as), up for the block, down afterwards."""
-    path = example_pod_as(name, octet, directory)
+def running_pod(name: str, octet: int, directory: Path, example: str = "twin.yml") -> Iterator[Path]:
+    """An example pod as `name` (see example_pod_as), up for the block, down afterwards."""
+    path = example_pod_as(name, octet, directory, example)
     if any(residue(name).values()):
         sim("down", str(path), check=False)
     sim("up", str(path))

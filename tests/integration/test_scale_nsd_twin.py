@@ -1,0 +1,63 @@
+"""Plain NSD servers on the twin (inventories/examples/nsd-pod.yml: 1 DGX, 2 NVMe servers): a disk
+that holds a GPFS descriptor is refused with host, device and what to do, and nothing is
+written; with the explicit force variable the NSDs, the file system (mmcrfs) and the mount
+follow, and a second run changes nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from ansible_collections.deploy_pod.pod.plugins.module_utils import scale_facts as sf
+
+from tests.integration.twinkit import ROOT, VENV_BIN, running_pod, sim, ssh
+
+pytestmark = pytest.mark.twin
+POD = "nsdt"
+MM = "/usr/lpp/mmfs/bin/"
+
+
+@pytest.fixture(scope="module")
+def pod(testbed, require_twin, tmp_path_factory):
+    with running_pod(POD, 83, tmp_path_factory.mktemp(POD), example="nsd-pod.yml") as path:
+        yield path
+
+
+def up(pod, *args) -> tuple[subprocess.CompletedProcess, dict]:
+    artifacts = pod.parent / "artifacts"
+    r = subprocess.run([str(VENV_BIN / "deploy-pod"), "up", str(pod), "--twin", "--artifacts", str(artifacts), *args],
+                       cwd=ROOT, capture_output=True, text=True, timeout=1500)
+    return r, json.loads((artifacts / POD / "last-run.json").read_text())
+
+
+def test_a_disk_with_a_descriptor_is_refused_and_untouched(pod):
+    sim("fault", str(pod), "nsd02", "disk-descriptor", "/dev/nvme1n1")
+    r, summary = up(pod)
+    assert r.returncode == 1, r.stdout[-4000:]
+    assert summary["phases"][-1]["phase"] == "storage"
+    line = next((ln for ln in r.stdout.splitlines() if "already holds a GPFS disk descriptor" in ln), "")
+    assert "nsd02: /dev/nvme1n1 already holds a GPFS disk descriptor" in line, r.stdout[-3000:]
+    assert "scale_force=true" in line and "Nothing was written" in line
+    # mmcrnsd created none of the four (one stanza file, refused whole), and no file system exists
+    nsds = sf.parse_nsds(ssh(POD, "nsd01", MM + "mmlsnsd -Y", check=False).stdout)
+    assert nsds == {}
+    assert sf.parse_filesystems(ssh(POD, "nsd01", MM + "mmlsfs all -Y", check=False).stdout) == {}
+
+
+def test_force_overwrites_it_and_the_pod_comes_up(pod):
+    r, summary = up(pod, "--resume", "-e", "scale_force=true")
+    assert r.returncode == 0, r.stdout[-4000:]
+    nsds = sf.parse_nsds(ssh(POD, "dgx01", MM + "mmlsnsd -Y").stdout)
+    assert sorted(nsds) == ["nsd_nsd01_nvme0n1", "nsd_nsd01_nvme1n1", "nsd_nsd02_nvme0n1", "nsd_nsd02_nvme1n1"]
+    assert {n["fs"] for n in nsds.values()} == {"fs1"}
+    fs = sf.parse_filesystems(ssh(POD, "dgx01", MM + "mmlsfs all -Y").stdout)["fs1"]
+    assert fs["block_size"] == 4 * 1024**2
+    assert sf.parse_mounts(ssh(POD, "nsd01", MM + "mmlsmount all -L -Y").stdout)["fs1"] == ["dgx01-ib"]
+    ssh(POD, "dgx01", "echo written-on-dgx01 > /gpfs/fs1/hello && cat /gpfs/fs1/hello")
+
+
+def test_second_run_of_the_scale_phases_changes_nothing(pod):
+    r, summary = up(pod, "--from", "scale_install")
+    assert r.returncode == 0, r.stdout[-4000:]
+    assert sum(sum(p["changed"].values()) for p in summary["phases"]) == 0, json.dumps(summary["phases"], indent=1)
