@@ -73,6 +73,15 @@ class MM:
     def fail(self, exc: Exception, **result) -> None:
         self.module.fail_json(msg=str(exc), commands=self.commands, **result)
 
+    def read_member(self, facets: list[str], what: str) -> dict:
+        """The facts a module starts from, on a node that must be in the cluster (see require_member)."""
+        try:
+            facts = self.facts(facets)
+        except ScaleError as exc:
+            self.fail(exc)
+        require_member(self.module, self, facts, what)
+        return facts
+
 
 # ---- values --------------------------------------------------------------------------------
 
@@ -107,8 +116,10 @@ def current_value(config: dict, attr: str, scope: str) -> str | None:
     entries = config.get(attr) or {}
     if scope in entries:
         return entries[scope]
+    want = {x.strip() for x in scope.split(",") if x.strip()}
     for s, v in entries.items():
-        if scope and scope in [x.strip() for x in s.split(",")]:
+        listed = {x.strip() for x in s.split(",")}
+        if want and want <= listed:
             return v
     return None
 
@@ -252,6 +263,10 @@ def nsd_changes(current: dict, desired: list[dict]) -> dict:
             create.append(d)
         elif cur.get("device") and cur["device"] != d["device"]:
             conflicts.append(f"NSD {d['name']} exists on {cur['device']}, the plan says {d['device']}")
+        elif cur.get("servers") and {s.split(".")[0] for s in cur["servers"]} != \
+                {s.split(".")[0] for s in d["servers"]}:
+            conflicts.append(f"NSD {d['name']} is served by {','.join(cur['servers'])}, the plan says "
+                             f"{','.join(d['servers'])} (change it with mmchnsd)")
     return {"create": create, "conflicts": conflicts}
 
 

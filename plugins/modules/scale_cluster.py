@@ -84,14 +84,12 @@ attributes:
   diff_mode:
     support: full
     description: The node table (daemon name, designation, licence) before and after.
-  platform:
-    platforms: posix
-requirements:
-  - Spectrum Scale installed on the node; passwordless root SSH between the admin names
-notes:
-  - Run it on one node (C(run_once)); it acts on the whole cluster.
 seealso:
   - module: deploy_pod.pod.scale_facts
+notes:
+  - mmcrcluster and mmaddnode need passwordless root SSH between the admin names (the scale_cluster role sets it up).
+extends_documentation_fragment:
+  - deploy_pod.pod.scale
 """
 
 EXAMPLES = r"""

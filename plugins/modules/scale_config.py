@@ -56,10 +56,8 @@ attributes:
   diff_mode:
     support: full
     description: C(scope attr=value) lines before and after.
-  platform:
-    platforms: posix
-notes:
-  - Run it on one cluster node (C(run_once)).
+extends_documentation_fragment:
+  - deploy_pod.pod.scale
 """
 
 EXAMPLES = r"""
@@ -105,7 +103,6 @@ from ansible_collections.deploy_pod.pod.plugins.module_utils.scale_ops import (
     group_by_scope,
     not_active_message,
     quorum_safe_to_stop,
-    require_member,
     scope_members,
     wait_active,
 )
@@ -132,11 +129,7 @@ def main():
     )
     p = module.params
     runner = MM(module)
-    try:
-        facts = runner.facts(FACETS)
-    except ScaleError as exc:
-        runner.fail(exc)
-    require_member(module, runner, facts, "the configuration")
+    facts = runner.read_member(FACETS, "the configuration")
     nodes, classes = facts.get("nodes") or {}, facts.get("nodeclasses") or {}
     for s in p["settings"]:
         if s["scope"] and s["scope"] not in classes and not all(

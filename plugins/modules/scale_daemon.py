@@ -37,10 +37,8 @@ attributes:
     description: Reports which nodes would be started; waits for nothing.
   diff_mode:
     support: none
-  platform:
-    platforms: posix
-notes:
-  - Run it on one cluster node (C(run_once)).
+extends_documentation_fragment:
+  - deploy_pod.pod.scale
 """
 
 EXAMPLES = r"""
@@ -70,7 +68,6 @@ from ansible_collections.deploy_pod.pod.plugins.module_utils.scale_ops import (
     find_current,
     not_active,
     not_active_message,
-    require_member,
     wait_active,
 )
 
@@ -86,11 +83,7 @@ def main():
     )
     p = module.params
     runner = MM(module)
-    try:
-        facts = runner.facts(["cluster", "state"])
-    except ScaleError as exc:
-        runner.fail(exc)
-    require_member(module, runner, facts, "the daemons")
+    facts = runner.read_member(["cluster", "state"], "the daemons")
     nodes = facts.get("nodes") or {}
     wanted = []
     for n in p["nodes"]:

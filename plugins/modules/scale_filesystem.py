@@ -31,10 +31,8 @@ attributes:
     description: Reports the command it would run.
   diff_mode:
     support: none
-  platform:
-    platforms: posix
-notes:
-  - Run it on one cluster node (C(run_once)) once the NSDs exist and quorum is up.
+extends_documentation_fragment:
+  - deploy_pod.pod.scale
 """
 
 EXAMPLES = r"""
@@ -71,7 +69,6 @@ from ansible_collections.deploy_pod.pod.plugins.module_utils.scale_ops import (
     MM,
     ScaleError,
     normalise,
-    require_member,
 )
 
 
@@ -87,6 +84,9 @@ def fs_changes(filesystems: dict, nsds: dict, p: dict) -> tuple[bool, list[str],
     if fs.get("block_size") and normalise("", fs["block_size"]) != normalise("", p["block_size"]):
         conflicts.append(f"{p['name']} has block size {fs['block_size']}, the plan says {p['block_size']} "
                          "(a block size cannot change; deploy-pod never re-creates a file system)")
+    if fs.get("mount_point") and fs["mount_point"] != p["mount_point"]:
+        conflicts.append(f"{p['name']} mounts at {fs['mount_point']}, the plan says {p['mount_point']} "
+                         "(change it with mmchfs -T while it is unmounted everywhere)")
     add = [d for d in p["disks"] if d in nsds and not nsds[d].get("fs")]
     return False, add, conflicts
 
@@ -106,11 +106,7 @@ def main():
     )
     p = module.params
     runner = MM(module)
-    try:
-        facts = runner.facts(["cluster", "nsds", "filesystems"])
-    except ScaleError as exc:
-        runner.fail(exc)
-    require_member(module, runner, facts, "the file system")
+    facts = runner.read_member(["cluster", "nsds", "filesystems"], "the file system")
     create, add, conflicts = fs_changes(facts.get("filesystems") or {}, facts.get("nsds") or {}, p)
     if conflicts and not (module.check_mode and create):
         module.fail_json(msg="; ".join(conflicts))

@@ -29,10 +29,8 @@ attributes:
     description: Reports what it would mount or change.
   diff_mode:
     support: none
-  platform:
-    platforms: posix
-notes:
-  - Run it on one cluster node (C(run_once)).
+extends_documentation_fragment:
+  - deploy_pod.pod.scale
 """
 
 EXAMPLES = r"""
@@ -68,7 +66,6 @@ from ansible_collections.deploy_pod.pod.plugins.module_utils.scale_ops import (
     MM,
     ScaleError,
     find_current,
-    require_member,
 )
 
 FACETS = ["cluster", "filesystems", "mounts"]
@@ -101,11 +98,7 @@ def main():
     )
     p = module.params
     runner = MM(module)
-    try:
-        facts = runner.facts(FACETS)
-    except ScaleError as exc:
-        runner.fail(exc)
-    require_member(module, runner, facts, "the mounts")
+    facts = runner.read_member(FACETS, "the mounts")
     fs = (facts.get("filesystems") or {}).get(p["name"])
     if fs is None:
         if module.check_mode:

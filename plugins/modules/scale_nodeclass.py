@@ -32,10 +32,8 @@ attributes:
   diff_mode:
     support: full
     description: Members per class before and after.
-  platform:
-    platforms: posix
-notes:
-  - Run it on one cluster node (C(run_once)).
+extends_documentation_fragment:
+  - deploy_pod.pod.scale
 """
 
 EXAMPLES = r"""
@@ -66,7 +64,7 @@ commands:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.deploy_pod.pod.plugins.module_utils.scale_ops import MM, ScaleError, require_member
+from ansible_collections.deploy_pod.pod.plugins.module_utils.scale_ops import MM, ScaleError
 
 
 def short(name: str) -> str:
@@ -105,11 +103,7 @@ def class_commands(current: dict, vdisk_classes: dict, classes: dict) -> tuple[l
 def main():
     module = AnsibleModule(argument_spec={"classes": {"type": "dict", "required": True}}, supports_check_mode=True)
     runner = MM(module)
-    try:
-        facts = runner.facts(["cluster", "nodeclasses", "vdisk"])
-    except ScaleError as exc:
-        runner.fail(exc)
-    require_member(module, runner, facts, "the node classes")
+    facts = runner.read_member(["cluster", "nodeclasses", "vdisk"], "the node classes")
     current = {n: c for n, c in (facts.get("nodeclasses") or {}).items() if c.get("type", "user") == "user"}
     vdisk = (facts.get("vdisk") or {}).get("nodeclasses") or {}
     cmds, conflicts = class_commands(current, vdisk, module.params["classes"])

@@ -48,10 +48,8 @@ attributes:
   diff_mode:
     support: full
     description: The NSD names before and after.
-  platform:
-    platforms: posix
-notes:
-  - Run it on one cluster node (C(run_once)).
+extends_documentation_fragment:
+  - deploy_pod.pod.scale
 """
 
 EXAMPLES = r"""
@@ -89,7 +87,6 @@ from ansible_collections.deploy_pod.pod.plugins.module_utils.scale_ops import (
     ScaleError,
     nsd_changes,
     nsd_stanza,
-    require_member,
 )
 
 _DEVICE = re.compile(r"(/dev/\S+)")
@@ -131,11 +128,7 @@ def main():
     )
     p = module.params
     runner = MM(module)
-    try:
-        facts = runner.facts(["cluster", "nsds"])
-    except ScaleError as exc:
-        runner.fail(exc)
-    require_member(module, runner, facts, "the NSDs")
+    facts = runner.read_member(["cluster", "nsds"], "the NSDs")
     changes = nsd_changes(facts.get("nsds") or {}, p["nsds"])
     if changes["conflicts"]:
         module.fail_json(msg="; ".join(changes["conflicts"]) + " (deploy-pod never re-creates an NSD)")

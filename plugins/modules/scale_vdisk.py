@@ -46,10 +46,8 @@ attributes:
     description: Lists the mmvdisk steps it would run.
   diff_mode:
     support: none
-  platform:
-    platforms: posix
-notes:
-  - Run it on one cluster node (C(run_once)); recovery group servers must be active.
+extends_documentation_fragment:
+  - deploy_pod.pod.scale
 """
 
 EXAMPLES = r"""
@@ -79,7 +77,6 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.deploy_pod.pod.plugins.module_utils.scale_ops import (
     MM,
     ScaleError,
-    require_member,
     vdisk_steps,
 )
 
@@ -105,11 +102,7 @@ def main():
     )
     p = module.params
     runner = MM(module)
-    try:
-        facts = runner.facts(FACETS)
-    except ScaleError as exc:
-        runner.fail(exc)
-    require_member(module, runner, facts, "the ESS storage")
+    facts = runner.read_member(FACETS, "the ESS storage")
     vd = facts.get("vdisk") or {}
     missing = [u["node_class"] for u in p["units"] if u["node_class"] not in (vd.get("nodeclasses") or {})]
     if missing and not module.check_mode:

@@ -166,6 +166,14 @@ def mmlsnsd(argv: list[str]) -> int:
     if "-d" in opts:
         want = opts["-d"].replace(",", ";").split(";")
         recs = [r for r in recs if r["name"] in want]
+    if opts.get("-Y") and (opts.get("-X") or opts.get("-m") or opts.get("-M")):
+        # per-server layout as tests/fixtures/mmlsnsd_m_Y.1.txt (one row per NSD and server)
+        rows = [[r["fs"] or "(free disk)", r["name"], r["volume_id"], short(s), "vdisk" if r["vdisk"] else "generic",
+                 r["device"], "server node", str(r.get("size_bytes", 0) // 1024**2)]
+                for r in recs for s in r["servers"] or [local_node(st) or ""]]
+        print("\n".join(yfmt.table("mmlsnsd", "nsd", ["fileSystem", "diskName", "volumeId", "serverList",
+                                                      "deviceType", "localDiskName", "remarks", "sizeMB"], rows)))
+        return 0
     if opts.get("-Y"):
         # fields as in tests/fixtures/mmlsnsd_Y.1.txt
         print("\n".join(yfmt.table("mmlsnsd", "nsd", ["fileSystem", "diskName", "volumeId",
