@@ -249,6 +249,29 @@ def test_config_unknown_scope(pod, capsys, monkeypatch):
     assert rc == 1 and res["msg"] == "pagepool: scope 'gpu_nodes' is neither a node class nor a cluster node"
 
 
+def test_config_rolling_restart_one_node_at_a_time_and_never_below_quorum(pod, capsys, monkeypatch):
+    pod.create([*PLAN_NODES, node("dgx02")])
+    classes_made(pod)
+    pod.start(["ess01a", "ess01b", "nsd01", "dgx01", "dgx02"])
+    run = runner(pod, "ess01a", capsys, monkeypatch)
+    setting = [{"attr": "verbsRdmaSend", "value": "yes", "scope": "dgx_clients"}]
+    rc, res = run(scale_config, {"settings": setting, "restart": "rolling", "timeout": 30})
+    assert rc == 0, res
+    assert res["commands"] == ["mmchconfig verbsRdmaSend=yes -N dgx_clients",
+                               "mmshutdown -N dgx01-ib", "mmstartup -N dgx01-ib",
+                               "mmshutdown -N dgx02-ib", "mmstartup -N dgx02-ib"]
+    assert res["restarted"] == ["dgx01-ib", "dgx02-ib"] and res["restart_required"] == []
+    assert pod.states() == dict.fromkeys(["ess01a-ib", "ess01b-ib", "nsd01-ib", "dgx01-ib", "dgx02-ib"], "active")
+
+    # nsd01 already down: stopping ess01a would leave 1 of 3 quorum nodes, so it is not restarted
+    pod.ok("ess01a", "mmshutdown", "-N", "nsd01-ib")
+    pod.wait_states({"nsd01-ib": "down"})
+    rc, res = run(scale_config, {"settings": [{"attr": "workerThreads", "value": "512", "scope": "ess01a-ib"}],
+                                 "restart": "rolling", "timeout": 30})
+    assert rc == 1 and "not restarting ess01a-ib: stopping it would lose quorum" in res["msg"], res
+    assert pod.states()["ess01a-ib"] == "active"
+
+
 # ---- scale_daemon --------------------------------------------------------------------------------
 
 def test_daemon_starts_nodes_and_waits_bounded(pod, capsys, monkeypatch):
