@@ -100,7 +100,7 @@ def test_every_host_is_at_the_plan(pod):
 
 def test_the_cluster_is_active_tuned_and_serves_gpfs_on_every_dgx(pod):
     cluster, nodes = sf.parse_cluster(mm("dgx02", "mmlscluster -Y").stdout)
-    assert cluster["name"] == "upt.gpfs"
+    assert cluster["name"] == "twin.gpfs"  # pod.cluster_name of the example
     assert sorted(nodes) == ["dgx01-ib", "dgx02-ib", "ess01a-ib", "ess01b-ib"]
     assert {n for n, r in nodes.items() if r["quorum"]} == {"ess01a-ib", "ess01b-ib", "dgx01-ib"}
     states = sf.parse_state(mm("ess01a", "mmgetstate -a -Y").stdout)["nodes"]
