@@ -55,6 +55,12 @@ def select_phases(names: list[str] | None = None, start: str | None = None) -> l
             raise RunError(f"unknown phase {n!r}; phases are: {', '.join(known)}")
     begin = known.index(start) if start else 0
     chosen = [p for p in PHASES[begin:] if not names or p[0] in names]
+    if not chosen:
+        before = [n for n in names or [] if known.index(n) < begin]
+        verb = "comes" if len(before) == 1 else "come"
+        raise RunError(f"--phase {', '.join(before or names or [])} --from {start} selects no phase: "
+                       f"{', '.join(before)} {verb} before {start}; drop --from, or name phases from {start} "
+                       f"on ({', '.join(known[begin:])})")
     missing = [f for _, f in chosen if not (ROOT / "playbooks" / f).exists()]
     if missing:
         raise RunError(f"playbooks not written yet: {', '.join(missing)}")
@@ -112,6 +118,9 @@ def run_phases(pod_file: str, inventories: list[str], phases: list[tuple[str, st
         "ANSIBLE_NOCOLOR": "1",
         # ansible-runner turns host key checking off unless told; the overlay carries known_hosts
         "ANSIBLE_HOST_KEY_CHECKING": "True",
+        # plays that leave gather_facts unset gather once per run: later phases reuse the facts
+        # from the run's cache (fact_cache below), a new run starts fresh
+        "ANSIBLE_GATHERING": "smart",
     }
     for phase, playbook in phases:
         echo(f"==> phase {phase} ({playbook}){' [check mode]' if check else ''}")
@@ -130,6 +139,7 @@ def run_phases(pod_file: str, inventories: list[str], phases: list[tuple[str, st
             envvars=envvars,
             cmdline="--check --diff" if check else None, limit=limit, extravars=extravars or {},
             quiet=True, event_handler=handler, suppress_env_files=True,
+            fact_cache=str(run_dir / "facts"), fact_cache_type="jsonfile",
         )
         changed, bad = host_counts(r.stats)
         res = PhaseResult(phase, "successful" if r.rc == 0 else "failed", r.rc, round(time.monotonic() - t0, 1),
