@@ -25,13 +25,17 @@ def _load_and_check(pod_file: str, as_json: bool):
 
     try:
         result = load_pod(pod_file)
+        return result.pod, check(result.pod, result.findings)
     except InventoryError as exc:
-        if as_json:
-            click.echo(json.dumps({"ok": False, "error": str(exc)}))
-        else:
-            click.echo(f"deploy-pod: cannot read {pod_file}: {exc}", err=True)
-        sys.exit(EXIT_INPUT)
-    return result.pod, check(result.pod, result.findings)
+        message = str(exc)
+    except Exception as exc:  # noqa: BLE001 - no input file may end in a traceback: exit 2, say what broke
+        message = (f"{pod_file}: unexpected {type(exc).__name__} while reading it ({exc}); "
+                   "please report this with the file")
+    if as_json:
+        click.echo(json.dumps({"ok": False, "error": message}))
+    else:
+        click.echo(f"deploy-pod: cannot read {pod_file}: {message}", err=True)
+    sys.exit(EXIT_INPUT)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

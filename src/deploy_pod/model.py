@@ -9,12 +9,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv4Network
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 PORT = r"^[A-Za-z0-9_]+/[0-9]+$"
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+# a DNS name or an IPv4 address (an NTP server, a registry host)
+HOST = rf"^{_LABEL}(\.{_LABEL})*$"
+# a container registry: host[:port][/path], optionally with http(s)://
+REGISTRY = rf"^(https?://)?{_LABEL}(\.{_LABEL})*(:[0-9]{{1,5}})?(/[A-Za-z0-9._-]+)*/?$"
+
+# mount points that would hide part of the operating system
+SYSTEM_DIRS = ("/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/libx32", "/media",
+               "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var")
+SYSTEM_TREES = ("/boot", "/dev", "/etc", "/proc", "/run", "/sys", "/usr", "/var/lib", "/var/log")
 
 ROLE_GROUPS = ("dgx", "ess", "nsd_servers", "ib_switches", "mgmt_switches")
 
@@ -69,6 +79,21 @@ class Filesystem(Strict):
     metadata_replicas: int = Field(1, ge=1, le=3, description="Default metadata replicas (mmcrfs -m).",
                                    examples=[2])
 
+    @field_validator("mount_point")
+    @classmethod
+    def _not_a_system_dir(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        import posixpath
+
+        if any(c.isspace() for c in value) or "//" in value or value != posixpath.normpath(value):
+            raise ValueError(f"{value!r} is not a plain absolute path (no spaces, '..', '//' or trailing '/'); "
+                             "e.g. '/gpfs/fs1'")
+        if value in SYSTEM_DIRS or any(value.startswith(t + "/") for t in SYSTEM_TREES):
+            raise ValueError(f"{value!r} is a system directory: mounting the file system there would hide "
+                             "what the OS keeps in it; use a directory of its own, e.g. '/gpfs/fs1'")
+        return value
+
     @property
     def mount(self) -> str:
         return self.mount_point or f"/gpfs/{self.name}"
@@ -91,7 +116,8 @@ class Fabric(Strict):
 
 
 class Registry(Strict):
-    url: str = Field("nvcr.io", description="Container registry the NGC images come from (or a mirror).",
+    url: str = Field("nvcr.io", pattern=REGISTRY,
+                     description="Container registry the NGC images come from (or a mirror): host[:port][/path].",
                      examples=["registry.example.com:5000"])
     images: list[str] = Field(
         default_factory=list,
@@ -154,8 +180,9 @@ class PodSettings(Strict):
                                    examples=[{"name": "fs1", "block_size": "16M"}])
     networks: Networks = Field(description="Management and IPoIB networks.",
                                examples=[{"mgmt": {"cidr": "10.10.0.0/24"}, "ipoib": {"cidr": "10.20.0.0/24"}}])
-    ntp_servers: list[str] = Field(
-        default_factory=list, description="NTP servers every host syncs with.", examples=[["10.10.0.1"]]
+    ntp_servers: list[Annotated[str, StringConstraints(pattern=HOST)]] = Field(
+        default_factory=list, description="NTP servers every host syncs with (addresses or DNS names).",
+        examples=[["10.10.0.1"]]
     )
     registry: Registry = Field(default_factory=Registry, description="Where NGC containers come from.",
                                examples=[{"url": "nvcr.io"}])
@@ -163,6 +190,12 @@ class PodSettings(Strict):
                            examples=[{"subnet_manager": "switch"}])
     scale: ScaleSettings = Field(default_factory=ScaleSettings, description="Spectrum Scale install, tuning "
                                  "and vdisk settings.", examples=[{"license": "std", "min_version": "5.1.2"}])
+
+    extra_groups: list[Annotated[str, StringConstraints(pattern=NAME)]] = Field(
+        default_factory=list,
+        description="Inventory groups whose hosts are not part of the pod (a login node, a jump host): deploy-pod "
+        "leaves them alone. Any other group that holds a host of no role group is an error (a misspelt group).",
+        examples=[["login"]])
 
     @property
     def cluster(self) -> str:

@@ -8,6 +8,7 @@ plugin and docs/rules.md read.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
@@ -43,8 +44,26 @@ def rule(rule_id: str, severity: Severity, summary: str):
 
 
 def check(pod: Pod, loader_findings: list[Finding]) -> list[Finding]:
-    """What the loader found, then the rules (which need the pod settings to mean anything)."""
-    return list(loader_findings) + (run_rules(pod) if pod.settings is not None else [])
+    """What the loader found, then the rules (which need the pod settings to mean anything).
+
+    One mistake, one message: a field the schema already refused is not reported again by a
+    rule that misses its value (a bad mgmt_address is not also "no management address")."""
+    said = {(f.host, _root(f.field)) for f in loader_findings if f.rule == "schema"}
+    found = run_rules(pod) if pod.settings is not None else []
+    if any(f.rule == "group-unknown" for f in loader_findings):  # the hosts of a misspelt group are missing
+        found = [f for f in found if f.rule not in GROUP_CONSEQUENCES]
+    return list(loader_findings) + [f for f in found if (f.host, _root(f.field)) not in said]
+
+
+# what a misspelt role group also causes; group-unknown says it once
+GROUP_CONSEQUENCES = {"dgx-missing", "storage-missing", "ib-switch-missing", "cable-switch-unknown"}
+
+
+def _root(field: str | None) -> str | None:
+    if not field:
+        return field
+    parts = re.split(r"[.\[]", field)
+    return ".".join(parts[:2]) if parts[0] == "pod" else parts[0]
 
 
 def run_rules(pod: Pod, catalog: Catalog | None = None) -> list[Finding]:
@@ -93,6 +112,90 @@ def _hw_model_unknown(pod, catalog):
         elif entry["kind"] != kind:
             yield h.name, "hw_model", (f"{model!r} is a {entry['kind']} but the host is in a {h.role} group, "
                                        f"which takes a {kind}: {fits}")
+
+
+# --- host names and roles -------------------------------------------------------------
+
+# what DNS, /etc/hosts and Spectrum Scale daemon node names all take: lowercase labels of
+# letters, digits and inner hyphens, at most 63 characters each
+_HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+
+
+def hostname_problem(name: str) -> str | None:
+    """Why a name is not a usable host name, or None."""
+    if _HOSTNAME.match(name) and len(name) <= 253:
+        return None
+    why = []
+    if any(c.isspace() for c in name):
+        why.append("a space")
+    if "_" in name:
+        why.append("an underscore")
+    if name != name.lower():
+        why.append("capitals")
+    if name[:1] == "-" or name[-1:] == "-" or ".-" in name or "-." in name:
+        why.append("a hyphen at the start or end of a label")
+    if any(len(label) > 63 for label in name.split(".")):
+        why.append("a label longer than 63 characters")
+    if not why:
+        why.append("characters other than a-z, 0-9, '-' and '.'")
+    return ", ".join(why)
+
+
+def hostname_fix(name: str) -> str:
+    fixed = re.sub(r"[^a-z0-9.-]+", "-", name.lower())
+    fixed = ".".join(label.strip("-")[:63] or "x" for label in fixed.split("."))
+    return fixed or "host1"
+
+
+@rule("host-name", "error", "host names are valid DNS names (lowercase letters, digits, '-', '.')")
+def _host_name(pod, catalog):
+    for h in pod.hosts.values():
+        why = hostname_problem(h.name)
+        if why:
+            yield h.name, "inventory_hostname", (
+                f"{h.name!r} is not a valid host name ({why}): DNS, /etc/hosts and Spectrum Scale node names "
+                f"take lowercase letters, digits and '-'; e.g. {hostname_fix(h.name)!r}")
+
+
+@rule("dgx-missing", "error", "the pod has GPU servers (group dgx)")
+def _dgx_missing(pod, catalog):
+    if not pod.by_role("dgx"):
+        yield None, "dgx", ("no GPU servers: add the DGX hosts under group 'dgx' (a misspelt group name drops "
+                            "them; see group-unknown)")
+
+
+@rule("storage-model-group", "error", "ESS canister models sit in ESS unit groups, plain servers in nsd_servers")
+def _storage_model_group(pod, catalog):
+    for h in pod.by_role("nsd", "ess"):
+        entry = _entry(h, catalog)
+        if entry is None:
+            continue
+        # the catalog's convention: a plain NSD server is a "unit" of one server; ESS models have two
+        # canisters (or a count not yet known)
+        is_ess = _is_ess_model(entry)
+        plain = ", ".join(n for n in catalog.names("storage_unit") if not _is_ess_model(catalog.get(n)))
+        ess = ", ".join(n for n in catalog.names("storage_unit") if _is_ess_model(catalog.get(n)))
+        if h.role == "nsd" and is_ess:
+            yield h.name, "hw_model", (
+                f"{h.vars.hw_model} is an ESS canister (two to a unit), but the host is in "
+                f"nsd_servers: put the unit's canisters in a child group of 'ess' (ess: children: ess01: "
+                f"hosts: ...), or give a plain NSD server its model ({plain})")
+        elif h.role == "ess" and not is_ess:
+            yield h.name, "hw_model", (
+                f"{h.vars.hw_model} is a plain NSD server, but the host is in ESS unit {h.unit}: move it to group "
+                f"nsd_servers, or give it its ESS model ({ess})")
+
+
+def _is_ess_model(entry: dict) -> bool:
+    return entry.get("canisters") != 1
+
+
+@rule("nsd-devices-missing", "error", "a plain NSD server lists the disks it gives (nsd_devices)")
+def _nsd_devices(pod, catalog):
+    for h in pod.by_role("nsd"):
+        if not h.vars.nsd_devices:
+            yield h.name, "nsd_devices", ("no nsd_devices: a plain NSD server gives Spectrum Scale its block "
+                                          "devices, e.g. nsd_devices: [/dev/nvme0n1, /dev/nvme1n1]")
 
 
 # --- addresses and networks -----------------------------------------------------------
@@ -147,6 +250,61 @@ def _address_duplicate(pod, catalog):
             seen[addr] = (h.name, field)
 
 
+@rule("gateway-address", "error", "a gateway is a host address of its own network that no pod host holds")
+def _gateway(pod, catalog):
+    if not pod.settings:
+        return
+    nets = pod.settings.networks
+    holders = {addr: (h.name, field) for h, field, addr, _ in _addresses(pod)}
+    for name, net, other, other_name in (("mgmt", nets.mgmt, nets.ipoib, "ipoib"),
+                                         ("ipoib", nets.ipoib, nets.mgmt, "mgmt")):
+        gw = net.gateway
+        if gw is None:
+            continue
+        field = f"pod.networks.{name}.gateway"
+        first = next(iter(net.cidr.hosts()), net.cidr.network_address)
+        if gw in other.cidr:
+            yield None, field, (f"{gw} is on the {other_name} network {other.cidr}, not on {name} {net.cidr}; "
+                                f"the {name} gateway is the router of {net.cidr}, e.g. {first}")
+        elif gw not in net.cidr:
+            yield None, field, f"{gw} is outside {net.cidr}; the gateway is an address in it, e.g. {first}"
+        elif net.cidr.prefixlen < 31 and gw in (net.cidr.network_address, net.cidr.broadcast_address):
+            yield None, field, (f"{gw} is the network or broadcast address of {net.cidr}; the gateway is a host "
+                                f"address, e.g. {first}")
+        elif gw in holders:
+            host, hfield = holders[gw]
+            yield host, hfield, (f"{gw} is the {name} gateway (pod.networks.{name}.gateway); give {host} "
+                                 "another address")
+
+
+# largest IP MTU per link kind: IPoIB datagram mode is bound by the IB MTU (4096) less the
+# 4-byte IPoIB header; connected mode by the IPoIB limit; Ethernet by jumbo frames
+IPOIB_DATAGRAM_MTU, IPOIB_CONNECTED_MTU, ETHERNET_MTU = 4092, 65520, 9216
+
+
+@rule("network-mtu", "error", "each network's MTU is one its link (and IPoIB mode) can carry")
+def _mtu(pod, catalog):
+    if not pod.settings:
+        return
+    nets = pod.settings.networks
+    ib = nets.ipoib
+    if ib.mtu is not None and ib.mode == "datagram" and ib.mtu > IPOIB_DATAGRAM_MTU:
+        yield None, "pod.networks.ipoib.mtu", (
+            f"mtu {ib.mtu} in datagram mode: datagram IPoIB carries at most {IPOIB_DATAGRAM_MTU} (the IB MTU 4096 "
+            f"less the 4-byte IPoIB header); set mode: connected for up to {IPOIB_CONNECTED_MTU}, or mtu: "
+            f"{IPOIB_DATAGRAM_MTU}")
+    if nets.mgmt.mtu is not None and nets.mgmt.mtu > ETHERNET_MTU:
+        yield None, "pod.networks.mgmt.mtu", (f"mtu {nets.mgmt.mtu} on the Ethernet management network: jumbo frames "
+                                              f"stop at {ETHERNET_MTU}; use 9000 (or leave it unset: 1500)")
+
+
+@rule("ntp-servers", "warning", "the pod names NTP servers (Spectrum Scale needs synchronised clocks)")
+def _ntp(pod, catalog):
+    if pod.settings and not pod.settings.ntp_servers:
+        yield None, "pod.ntp_servers", ("no NTP servers: hosts keep whatever clock they have, and Spectrum Scale "
+                                        "leases and logs need synchronised clocks; e.g. ntp_servers: [10.10.0.1]")
+
+
 # --- InfiniBand ports and cables ------------------------------------------------------
 
 
@@ -171,14 +329,28 @@ def _ib_port_unknown(pod, catalog):
         if entry is None or not h.vars.ib_cables:
             continue
         known = storage_ports(entry) or [c.port for c in h.vars.ib_cables]
-        seen = set()
         for i, c in enumerate(h.vars.ib_cables):
-            if c.port in seen:
-                yield h.name, f"ib_cables[{i}].port", f"{c.port} is cabled twice; one cable per port"
-            seen.add(c.port)
             if c.port not in known:
                 yield h.name, f"ib_cables[{i}].port", (f"{c.port} is not a storage port of {h.vars.hw_model} "
                                                        f"({', '.join(known)}); check the name")
+
+
+@rule("ib-port-twice", "error", "each HCA port has one cable")
+def _ib_port_twice(pod, catalog):
+    for h in pod.hosts.values():
+        cables = h.vars.ib_cables or []
+        first: dict[str, int] = {}
+        entry = _entry(h, catalog)
+        ports = storage_ports(entry) if entry else []
+        free = [p for p in ports if p not in {c.port for c in cables}]
+        for i, c in enumerate(cables):
+            if c.port in first:
+                spare = f"; {free[0]} has no cable: is this its cable?" if free else "; one cable per port"
+                yield h.name, f"ib_cables[{i}].port", (f"{c.port} is cabled twice (ib_cables[{first[c.port]}] and "
+                                                       f"ib_cables[{i}]){spare}")
+                free = free[1:]
+            else:
+                first[c.port] = i
 
 
 @rule("ib-switch-missing", "error", "a pod with servers declares its IB switches")
@@ -252,6 +424,13 @@ def _fabric_capacity(pod, catalog):
     if not ports or None in ports.values():
         return
     isl = pod.settings.fabric.inter_switch_links if pod.settings else 0
+    smallest = min(ports, key=lambda s: ports[s])
+    if isl and isl >= ports[smallest]:
+        yield None, "pod.fabric.inter_switch_links", (
+            f"{isl} inter-switch links per switch, but {smallest} (a {pod.hosts[smallest].vars.hw_model}) has "
+            f"{ports[smallest]} ports and none would be left for hosts; set it below {ports[smallest]}, "
+            "e.g. a quarter of the ports, or 0 for separate rails")
+        return
     have = sum(ports.values()) - isl * len(ports)
     need = sum(_ports_needed(h, catalog) for h in pod.hosts.values() if h.is_server)
     if need > have:
@@ -312,7 +491,9 @@ def _sizing(pod, catalog):
 # before any rule runs: listed with the rules so `deploy-pod rules` and the docs name every id.
 LOADER_FINDINGS = [
     ("schema", "error", "every value has the type and range docs/inventory.md gives"),
-    ("pod-settings", "error", "the pod-wide settings exist once, in all.vars.pod"),
+    ("pod-settings", "error", "the pod-wide settings exist once, in all.vars.pod, seen by every host"),
+    ("group-unknown", "error", "every host is in a role group (a misspelt group drops its hosts), or in a group "
+                               "listed in pod.extra_groups"),
     ("host-duplicate", "error", "a host belongs to one role group only (no duplicate host names across roles)"),
     ("unknown-field", "warning", "no variable that looks like a misspelt deploy-pod field"),
 ]
@@ -321,3 +502,77 @@ LOADER_FINDINGS = [
 def rule_table() -> list[dict]:
     loader = [{"id": i, "severity": sev, "summary": text} for i, sev, text in LOADER_FINDINGS]
     return loader + [{"id": r.id, "severity": r.severity, "summary": r.summary} for r in RULES]
+
+
+# --- common mistakes (docs/inventory.md shows each with the message it gets) -------------
+
+
+def _children(inv: dict) -> dict:
+    return inv["all"]["children"]
+
+
+def _dgx(inv: dict) -> dict:
+    return _children(inv)["dgx"]["hosts"]
+
+
+def _pod(inv: dict) -> dict:
+    return inv["all"]["vars"]["pod"]
+
+
+def _rename(d: dict, old: str, new: str) -> None:
+    d[new] = d.pop(old)
+
+
+def _move_pod_to_dgx(inv: dict) -> None:
+    _children(inv)["dgx"]["vars"] = {"pod": inv["all"].pop("vars")["pod"]}
+
+
+# (what the operator did, the rule that refuses it, how to do it to the twin example)
+MISTAKES: list[tuple[str, str, Callable[[dict], None]]] = [
+    ("A misspelt role group (`dgxs:` for `dgx:`)", "group-unknown", lambda i: _rename(_children(i), "dgx", "dgxs")),
+    ("No GPU servers", "dgx-missing", lambda i: _children(i).pop("dgx")),
+    ("No storage", "storage-missing", lambda i: _children(i).pop("ess")),
+    ("`pod` under a child group's vars instead of `all.vars`", "pod-settings", _move_pod_to_dgx),
+    ("A host name with an underscore or capitals", "host-name", lambda i: _rename(_dgx(i), "dgx01", "DGX_01")),
+    ("Two hosts with one address", "address-duplicate",
+     lambda i: _dgx(i)["dgx02"].update(mgmt_address=_dgx(i)["dgx01"]["mgmt_address"])),
+    ("An HCA port cabled twice (and another not at all)", "ib-port-twice", lambda i: _dgx(i)["dgx01"].update(
+        ib_cables=[{"port": p, "switch": s, "switch_port": n} for p, s, n in (
+            ("mlx5_0/1", "ib-sw1", 20), ("mlx5_1/1", "ib-sw2", 20), ("mlx5_0/1", "ib-sw1", 21),
+            ("mlx5_3/1", "ib-sw2", 21))])),
+    ("An ESS canister model in `nsd_servers`", "storage-model-group", lambda i: _children(i).update(nsd_servers={
+        "hosts": {"nsd01": {"hw_model": "ess-3000", "mgmt_address": "10.77.0.31", "nsd_devices": ["/dev/sdb"]}}})),
+    ("The management gateway on the IPoIB network", "gateway-address",
+     lambda i: _pod(i)["networks"]["mgmt"].update(gateway="10.78.0.1")),
+    ("A host holding the gateway's address", "gateway-address",
+     lambda i: _dgx(i)["dgx02"].update(mgmt_address=str(_pod(i)["networks"]["mgmt"]["gateway"]))),
+    ("IPoIB datagram mode with the connected-mode MTU", "network-mtu",
+     lambda i: _pod(i)["networks"]["ipoib"].update(mode="datagram", mtu=65520)),
+    ("The file system mounted on `/`", "schema", lambda i: _pod(i)["filesystem"].update(mount_point="/")),
+    ("A registry that is not host[:port]", "schema", lambda i: _pod(i)["registry"].update(url="nvcr io")),
+    ("No NTP servers", "ntp-servers", lambda i: _pod(i).update(ntp_servers=[])),
+    ("One bad value in a host's entry (the rest of the host still counts)", "schema",
+     lambda i: _dgx(i)["dgx01"].update(mgmt_address="10.77.0.300")),
+    ("More inter-switch links than a switch has ports", "fabric-capacity",
+     lambda i: _pod(i).update(fabric={"inter_switch_links": 40})),
+]
+
+
+def mistake_messages(example: dict) -> list[tuple[str, str, str, str]]:
+    """(mistake, rule id, severity, the message it gets) for each of MISTAKES, made on `example`."""
+    import copy
+
+    from deploy_pod.inventory import build_pod, raw_from_data
+
+    out = []
+    for what, rule_id, make in MISTAKES:
+        inv = copy.deepcopy(example)
+        make(inv)
+        pod, loader = build_pod(raw_from_data(inv))
+        hits = [f for f in check(pod, loader) if f.rule == rule_id]
+        if not hits:
+            raise AssertionError(f"the mistake {what!r} does not raise {rule_id}")
+        f = hits[0]
+        where = ": ".join(p for p in (f.host and f"host {f.host}", f.field) if p)
+        out.append((what, rule_id, f.severity, f"{where}: {f.message}" if where else f.message))
+    return out

@@ -192,8 +192,9 @@ def test_no_storage(inv, check):
 
 def test_nsd_servers_count_as_storage(inv, check):
     del inv["all"]["children"]["ess"]
-    inv["all"]["children"]["nsd_servers"] = {"hosts": {"nsd01": {"hw_model": "ess-3000", "mgmt_address": "10.77.0.31"}}}
-    assert "storage-missing" not in rule_ids(check(inv)[1])
+    inv["all"]["children"]["nsd_servers"] = {"hosts": {"nsd01": {
+        "hw_model": "nvme-server", "mgmt_address": "10.77.0.31", "nsd_devices": ["/dev/nvme0n1"]}}}
+    assert check(inv)[1] == []
 
 
 def test_no_ib_switch(inv, check):
@@ -274,6 +275,201 @@ def test_misspelt_field_warns(inv, check):
     hosts_of(inv, "dgx")["dgx01"]["mgmt_adress"] = "10.77.0.11"
     [f] = only(check(inv)[1], "unknown-field")
     assert f.field == "mgmt_adress" and "mgmt_address" in f.message
+
+
+# --- bad input (issue 13): each rule's failing case and its passing twin -----------------
+
+
+@pytest.mark.parametrize("name,why,fix", [("DGX_01", "an underscore, capitals", "dgx-01"),
+                                          ("dgx 01", "a space", "dgx-01"),
+                                          ("-dgx01", "hyphen", "dgx01")])
+def test_host_name_invalid(inv, check, name, why, fix):
+    dgx = hosts_of(inv, "dgx")
+    dgx[name] = dgx.pop("dgx01")
+    [f] = only(check(inv)[1], "host-name")
+    assert (f.host, f.severity) == (name, "error") and why in f.message and repr(fix) in f.message
+
+
+def test_host_name_fqdn_passes(inv, check):
+    dgx = hosts_of(inv, "dgx")
+    dgx["dgx01.pod1.example.com"] = dgx.pop("dgx01")
+    assert check(inv)[1] == []
+
+
+def test_no_gpu_servers(inv, check):
+    del inv["all"]["children"]["dgx"]
+    [f] = only(check(inv)[1], "dgx-missing")
+    assert f.severity == "error" and f.field == "dgx"
+
+
+def test_one_gpu_server_is_enough(inv, check):
+    del hosts_of(inv, "dgx")["dgx02"]
+    assert "dgx-missing" not in rule_ids(check(inv)[1])
+
+
+@pytest.mark.parametrize("group,meant", [("dgxs", "dgx"), ("ib_switch", "ib_switches"), ("nsd_server", "nsd_servers")])
+def test_misspelt_role_group(inv, check, group, meant):
+    children = inv["all"]["children"]
+    real = {"dgx": "dgx", "ib_switches": "ib_switches", "nsd_servers": "nsd_servers"}[meant]
+    if real == "nsd_servers":
+        children[real] = {"hosts": {"nsd01": {"hw_model": "nvme-server", "mgmt_address": "10.77.0.31",
+                                              "nsd_devices": ["/dev/nvme0n1"]}}}
+    children[group] = children.pop(real)
+    findings = check(inv)[1]
+    [f] = only(findings, "group-unknown")
+    assert f.field == f"groups.{group}" and f"did you mean {meant!r}" in f.message and f.host
+    assert not rule_ids(findings) & {"dgx-missing", "storage-missing", "ib-switch-missing"}  # one message
+
+
+def test_rack_groups_and_declared_extra_groups_pass(inv, check):
+    inv["all"]["children"]["rack1"] = {"hosts": {"dgx01": None, "ess01a": None}}  # pod hosts: fine
+    inv["all"]["children"]["login"] = {"hosts": {"login01": {"ansible_host": "10.77.0.200"}}}
+    inv["all"]["vars"]["pod"]["extra_groups"] = ["login"]
+    assert check(inv)[1] == []
+    del inv["all"]["vars"]["pod"]["extra_groups"]
+    [f] = only(check(inv)[1], "group-unknown")
+    assert f.host == "login01" and "extra_groups" in f.message
+
+
+def test_pod_settings_in_a_child_group(inv, check):
+    inv["all"]["children"]["dgx"]["vars"] = {"pod": inv["all"].pop("vars")["pod"]}
+    [f] = only(check(inv)[1], "pod-settings")
+    assert f.field == "groups.dgx.vars.pod" and "all.vars.pod" in f.message and f.file.split(":")[-1].isdigit()
+
+
+def test_pod_settings_on_one_host_only(inv, check):
+    pod = inv["all"].pop("vars")["pod"]
+    hosts_of(inv, "dgx")["dgx01"]["pod"] = pod
+    [f] = only(check(inv)[1], "pod-settings")
+    assert "do not see" in f.message and f.host != "dgx01"
+
+
+def test_ess_model_in_nsd_servers(inv, check):
+    inv["all"]["children"]["nsd_servers"] = {"hosts": {
+        "nsd01": {"hw_model": "ess-3200", "mgmt_address": "10.77.0.31", "nsd_devices": ["/dev/sdb"]}}}
+    [f] = only(check(inv)[1], "storage-model-group")
+    assert (f.host, f.field) == ("nsd01", "hw_model") and "ESS canister" in f.message and "nvme-server" in f.message
+
+
+def test_plain_server_in_ess_unit(inv, check):
+    hosts_of(inv, "ess01")["ess01a"]["hw_model"] = "nvme-server"
+    hosts_of(inv, "ess01")["ess01b"]["hw_model"] = "nvme-server"
+    hits = only(check(inv)[1], "storage-model-group")
+    assert {f.host for f in hits} == {"ess01a", "ess01b"} and "ess-3000" in hits[0].message
+
+
+def test_nsd_server_without_devices(inv, check):
+    inv["all"]["children"]["nsd_servers"] = {"hosts": {"nsd01": {"hw_model": "nvme-server",
+                                                                 "mgmt_address": "10.77.0.31"}}}
+    [f] = only(check(inv)[1], "nsd-devices-missing")
+    assert (f.host, f.field) == ("nsd01", "nsd_devices") and "/dev/" in f.message
+
+
+@pytest.mark.parametrize("net,gateway,words", [
+    ("mgmt", "10.78.0.1", "is on the ipoib network"),
+    ("mgmt", "10.99.0.1", "outside 10.77.0.0/24"),
+    ("mgmt", "10.77.0.255", "network or broadcast"),
+    ("mgmt", "10.77.0.0", "network or broadcast"),
+    ("ipoib", "10.77.0.1", "is on the mgmt network"),
+])
+def test_gateway_address(inv, check, net, gateway, words):
+    inv["all"]["vars"]["pod"]["networks"][net]["gateway"] = gateway
+    [f] = only(check(inv)[1], "gateway-address")
+    assert f.field == f"pod.networks.{net}.gateway" and words in f.message and "e.g." in f.message
+
+
+def test_host_holding_the_gateway(inv, check):
+    hosts_of(inv, "dgx")["dgx02"]["mgmt_address"] = "10.77.0.1"
+    [f] = only(check(inv)[1], "gateway-address")
+    assert (f.host, f.field) == ("dgx02", "mgmt_address") and "gateway" in f.message
+
+
+def test_ipoib_gateway_passes(inv, check):
+    inv["all"]["vars"]["pod"]["networks"]["ipoib"]["gateway"] = "10.78.0.254"
+    assert check(inv)[1] == []
+
+
+@pytest.mark.parametrize("mode,mtu,bad", [("datagram", 65520, True), ("datagram", 4096, True),
+                                          ("datagram", 4092, False), ("datagram", 2044, False),
+                                          ("connected", 65520, False)])
+def test_ipoib_mtu_fits_the_mode(inv, check, mode, mtu, bad):
+    inv["all"]["vars"]["pod"]["networks"]["ipoib"].update(mode=mode, mtu=mtu)
+    findings = check(inv)[1]
+    if bad:
+        [f] = only(findings, "network-mtu")
+        assert f.field == "pod.networks.ipoib.mtu" and "connected" in f.message and "4092" in f.message
+    else:
+        assert findings == []
+
+
+def test_mgmt_mtu_above_jumbo(inv, check):
+    inv["all"]["vars"]["pod"]["networks"]["mgmt"]["mtu"] = 65520
+    [f] = only(check(inv)[1], "network-mtu")
+    assert f.field == "pod.networks.mgmt.mtu" and "9000" in f.message
+
+
+def test_no_ntp_servers_warns(inv, check):
+    inv["all"]["vars"]["pod"]["ntp_servers"] = []
+    [f] = only(check(inv)[1], "ntp-servers")
+    assert f.severity == "warning" and f.field == "pod.ntp_servers"
+
+
+def test_port_cabled_twice_is_an_error(inv, check):
+    bad = [dict(c) for c in DGX1_OK]
+    bad[2]["port"] = "mlx5_0/1"
+    hosts_of(inv, "dgx")["dgx01"]["ib_cables"] = bad
+    [f] = only(check(inv)[1], "ib-port-twice")
+    assert (f.severity, f.field) == ("error", "ib_cables[2].port")
+    assert "cabled twice" in f.message and "mlx5_2/1 has no cable" in f.message
+
+
+@pytest.mark.parametrize("field,value,words", [
+    (("filesystem", "mount_point"), "/", "system directory"),
+    (("filesystem", "mount_point"), "/usr/gpfs", "system directory"),
+    (("filesystem", "mount_point"), "/gpfs/../etc", "plain absolute path"),
+    (("filesystem", "mount_point"), "gpfs", "'/gpfs/fs1'"),
+    (("ntp_servers",), ["10.77.0.1", ""], "'10.10.0.1'"),
+    (("ntp_servers",), ["ntp server"], "'10.10.0.1'"),
+    (("registry", "url"), "not a url", "'registry.example.com:5000'"),
+    (("registry", "url"), "https://", "'registry.example.com:5000'"),
+    (("name",), "Pod_1", "'pod1'"),
+])
+def test_settings_values_refused_with_an_example(inv, check, field, value, words):
+    node = inv["all"]["vars"]["pod"]
+    for part in field[:-1]:
+        node = node.setdefault(part, {})
+    node[field[-1]] = value
+    [f] = only(check(inv)[1], "schema")
+    assert f.field.startswith("pod." + ".".join(field)) and words in f.message
+    assert "^" not in f.message  # an example, never the raw regular expression
+
+
+@pytest.mark.parametrize("field,value", [(("filesystem", "mount_point"), "/gpfs/fs1"),
+                                         (("filesystem", "mount_point"), "/data/ai"),
+                                         (("ntp_servers",), ["ntp1.example.com", "10.77.0.1"]),
+                                         (("registry", "url"), "registry.example.com:5000/nvidia"),
+                                         (("registry", "url"), "https://nvcr.io")])
+def test_settings_values_accepted(inv, check, field, value):
+    node = inv["all"]["vars"]["pod"]
+    for part in field[:-1]:
+        node = node.setdefault(part, {})
+    node[field[-1]] = value
+    assert check(inv)[1] == []
+
+
+def test_one_bad_field_keeps_the_rest_of_the_host(inv, check):
+    hosts_of(inv, "dgx")["dgx01"]["mgmt_address"] = "10.77.0.300"
+    hosts_of(inv, "dgx")["dgx02"]["quorum"] = "perhaps"
+    findings = check(inv)[1]
+    assert {(f.rule, f.host, f.field) for f in findings} == {("schema", "dgx01", "mgmt_address"),
+                                                            ("schema", "dgx02", "quorum")}
+
+
+def test_inter_switch_links_beyond_the_ports(inv, check):
+    inv["all"]["vars"]["pod"]["fabric"] = {"inter_switch_links": 40}
+    [f] = only(check(inv)[1], "fabric-capacity")
+    assert f.field == "pod.fabric.inter_switch_links" and "36 ports" in f.message and "-" not in f.message.split()[0]
+    assert "offer -" not in f.message
 
 
 def test_every_rule_is_covered_here():

@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from deploy_pod.inventory import InventoryError
 from deploy_pod.sim import engine
 from deploy_pod.sim import faults as flt
 from deploy_pod.sim.docker import DockerError
@@ -25,6 +26,9 @@ def _progress(msg: str) -> None:
 
 
 def _fail(exc: Exception) -> None:
+    if isinstance(exc, InventoryError):  # the file cannot be read: exit 2, as `deploy-pod validate`
+        click.echo(f"sim: cannot read the inventory: {exc}", err=True)
+        sys.exit(2)
     click.echo(f"sim: error: {exc}", err=True)
     sys.exit(1)
 
@@ -53,7 +57,7 @@ def up(pod_file: str) -> None:
     """
     try:
         paths = engine.up(pod_file, progress=_progress)
-    except (engine.SimError, SpecError, DockerError, flt.FaultError) as exc:
+    except (engine.SimError, SpecError, DockerError, flt.FaultError, InventoryError) as exc:
         _fail(exc)
     click.echo(f"\nRun playbooks against the twin with:\n  ansible-playbook -i {pod_file} -i {paths.overlay} "
                "playbooks/site.yml")
@@ -70,7 +74,7 @@ def down(pod_file: str) -> None:
     """
     try:
         engine.down(pod_file, progress=_progress)
-    except (engine.SimError, DockerError) as exc:
+    except (engine.SimError, DockerError, InventoryError) as exc:
         _fail(exc)
 
 
@@ -86,7 +90,7 @@ def status(pod_file: str, as_json: bool) -> None:
     """
     try:
         st = engine.status(pod_file)
-    except (engine.SimError, DockerError) as exc:
+    except (engine.SimError, DockerError, InventoryError) as exc:
         _fail(exc)
     if as_json:
         click.echo(json.dumps(st, indent=2))
@@ -135,7 +139,7 @@ def fault(pod_file: str, host: str | None, kind: str | None, args: tuple[str, ..
         if not kind:
             raise click.UsageError("give a fault KIND: " + ", ".join(flt.KINDS))
         engine.inject(pod_file, host, kind, list(args), progress=_progress)
-    except (engine.SimError, DockerError, flt.FaultError) as exc:
+    except (engine.SimError, DockerError, flt.FaultError, InventoryError) as exc:
         _fail(exc)
 
 
