@@ -67,6 +67,13 @@ def select_phases(names: list[str] | None = None, start: str | None = None) -> l
     return chosen
 
 
+def with_controller(limit: str | None) -> str | None:
+    """A --limit keeps localhost in: every phase publishes the plan from a localhost play first."""
+    if not limit or "localhost" in limit.replace(":", ",").split(","):
+        return limit
+    return f"{limit},localhost"
+
+
 def host_counts(stats: dict | None) -> tuple[dict[str, int], list[str]]:
     """(changed tasks per host, hosts that failed or were unreachable) from ansible-runner's stats."""
     stats = stats or {}
@@ -137,7 +144,7 @@ def run_phases(pod_file: str, inventories: list[str], phases: list[tuple[str, st
         r = ansible_runner.run(
             private_data_dir=str(pdir), playbook=str(ROOT / "playbooks" / playbook), inventory=sources,
             envvars=envvars,
-            cmdline="--check --diff" if check else None, limit=limit, extravars=extravars or {},
+            cmdline="--check --diff" if check else None, limit=with_controller(limit), extravars=extravars or {},
             quiet=True, event_handler=handler, suppress_env_files=True,
             fact_cache=str(run_dir / "facts"), fact_cache_type="jsonfile",
         )

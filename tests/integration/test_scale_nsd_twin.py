@@ -1,7 +1,8 @@
-"""Plain NSD servers on the twin (inventories/examples/nsd-pod.yml: 1 DGX, 2 NVMe servers): a disk
-that holds a GPFS descriptor is refused with host, device and what to do, and nothing is
-written; with the explicit force variable the NSDs, the file system (mmcrfs) and the mount
-follow, and a second run changes nothing."""
+"""Plain NSD servers on the twin (inventories/examples/nsd-pod.yml: 1 DGX, 2 NVMe servers), with the
+Scale packages taken from a directory on the controller (pod.scale.package_dir) instead of the
+example's repository URL: a disk that holds a GPFS descriptor is refused with host, device and
+what to do, and nothing is written; with the explicit force variable the NSDs, the file system
+(mmcrfs) and the mount follow, and a second run changes nothing."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import subprocess
 
 import pytest
+import yaml
 from ansible_collections.deploy_pod.pod.plugins.module_utils import scale_facts as sf
 
 from tests.integration.twinkit import ROOT, VENV_BIN, running_pod, sim, ssh
@@ -21,6 +23,9 @@ MM = "/usr/lpp/mmfs/bin/"
 @pytest.fixture(scope="module")
 def pod(testbed, require_twin, tmp_path_factory):
     with running_pod(POD, 83, tmp_path_factory.mktemp(POD), example="nsd-pod.yml") as path:
+        data = yaml.safe_load(path.read_text())
+        data["all"]["vars"]["pod"]["scale"] = {"package_dir": str(ROOT / "build" / "twin-repo" / "scale")}
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
         yield path
 
 
@@ -55,6 +60,10 @@ def test_force_overwrites_it_and_the_pod_comes_up(pod):
     assert fs["block_size"] == 4 * 1024**2
     assert sf.parse_mounts(ssh(POD, "nsd01", MM + "mmlsmount all -L -Y").stdout)["fs1"] == ["dgx01-ib"]
     ssh(POD, "dgx01", "echo written-on-dgx01 > /gpfs/fs1/hello && cat /gpfs/fs1/hello")
+    # the packages came from the directory: copied to the host's cache, installed, held
+    assert "gpfs.base_" in ssh(POD, "nsd01", "ls /var/cache/deploy-pod/scale").stdout
+    assert ssh(POD, "nsd01", "test -e /etc/apt/sources.list.d/deploy-pod-scale.list", check=False).returncode != 0
+    assert "gpfs.base" in ssh(POD, "dgx01", "apt-mark showhold").stdout.split()
 
 
 def test_second_run_of_the_scale_phases_changes_nothing(pod):

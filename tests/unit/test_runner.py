@@ -47,3 +47,11 @@ def test_resume_point(tmp_path):
         {"phase": "preflight", "status": "successful", "failed_hosts": []},
         {"phase": "base", "status": "failed", "failed_hosts": ["dgx02"]}]}))
     assert resume_point(tmp_path, "pod.yml") == ("base", ["dgx02"])
+
+
+def test_a_limit_keeps_the_controller_in():
+    from deploy_pod.runner import with_controller
+
+    assert with_controller(None) is None
+    assert with_controller("dgx02") == "dgx02,localhost"
+    assert with_controller("dgx01,localhost") == "dgx01,localhost"
