@@ -187,11 +187,9 @@ def plan_commands(facts: dict, p: dict) -> tuple[list[tuple], dict]:
     cmds = []
     if changes["add"]:
         cmds.append(("mmaddnode", ["--accept"], changes["add"]))
-    lic = dict(changes["licences"])
-    for d in changes["add"]:
-        lic.setdefault(d["license"], [])
+    # node_changes lists the added nodes under their licence too
     for kind in ("server", "client", "fpo"):
-        names = sorted(set(lic.get(kind, [])) | {d["daemon"] for d in changes["add"] if d["license"] == kind})
+        names = sorted(set(changes["licences"].get(kind, [])))
         if names:
             cmds.append(("mmchlicense", [kind, "--accept", "-N", ",".join(names)], None))
     # quorum grows first, then shrinks: never fewer quorum nodes than before in between
