@@ -20,10 +20,14 @@ FIGURES = {
         "gpus.count", "gpus.model", "gpus.memory_gib", "ib.rate_gbps", "ib.storage_ports",
         "ib.compute_ports", "read_demand_gbs", "dgx_platform", "memory_gib",
     ),
-    "storage_unit": ("canisters", "ib.rate_gbps", "ib.ports_per_canister", "ib.storage_ports", "read_gbs"),
+    "storage_unit": ("canisters", "ib.rate_gbps", "ib.ports_per_canister", "ib.storage_ports", "read_gbs",
+                     "management"),
     "ib_switch": ("ports", "rate_gbps"),
     "mgmt_switch": ("ports", "rate_gbps"),
 }
+
+# How deploy-pod treats a host's OS: managed (configured) or appliance (checked, never changed).
+MANAGEMENT_MODES = ("managed", "appliance")
 
 # Which inventory role may carry which kind of model.
 ROLE_KINDS = {
@@ -43,6 +47,11 @@ def dig(entry: dict, dotted: str) -> Any:
             return None
         cur = cur[part]
     return cur
+
+
+def management_mode(model: dict | None) -> str:
+    """The catalog's word on a model (ESS canisters are appliances); managed where it says nothing."""
+    return (model or {}).get("management") or "managed"
 
 
 def catalog_problems(data: dict) -> list[str]:

@@ -250,10 +250,16 @@ class HostVars(BaseModel):
     scale_config: dict[str, str | int] | None = Field(
         None, description="mmchconfig attributes for this node alone; win over its node classes' profile.",
         examples=[{"pagepool": "64G"}])
+    management: Literal["managed", "appliance"] | None = Field(
+        None, description="How deploy-pod treats the host's OS: managed (base and network phases configure it) or "
+        "appliance (they only check it against the plan and report; nothing is changed). Derived from the catalog "
+        "model: appliance for ESS canisters, managed for DGX and plain servers.",
+        examples=["appliance"],
+    )
     opensm_priority: int | None = Field(
         None, ge=0, le=15,
         description="Run OpenSM here with this priority (fabric.subnet_manager: opensm); derived: the first "
-        "two storage nodes, 15 (master) and 14 (standby).",
+        "two managed storage servers (never an appliance), else DGX nodes; 15 (master) and 14 (standby).",
         examples=[15],
     )
 

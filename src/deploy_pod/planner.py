@@ -11,7 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
-from deploy_pod.catalog import Catalog, dig, load_catalog, storage_ports
+from deploy_pod.catalog import Catalog, dig, load_catalog, management_mode, storage_ports
 from deploy_pod.model import Filesystem, Networks, Pod, PodHost
 from deploy_pod.sizing import Sizing, sizing
 from deploy_pod.tuning import CLASS_PROFILE, Setting, merge_overrides, profile_settings
@@ -52,6 +52,7 @@ class HostPlan:
     expected: dict = field(default_factory=dict)  # what live checks compare with: GPUs, DGX platform
     daemon_name: str = ""  # Scale daemon node name: the IPoIB name, so daemon traffic uses the fabric
     license: str = "client"  # Scale licence: server for quorum, manager and NSD servers
+    management: str = "managed"  # appliance: base and network only check this host (ESS canisters)
 
 
 @dataclass
@@ -271,7 +272,7 @@ def make_plan(pod: Pod, catalog: Catalog | None = None) -> Plan:
     for h in order:
         v = h.vars
         derived = [f for f in ("ib_cables", "ipoib_address", "ipoib_interface", "quorum", "manager",
-                               "failure_group", "node_classes", "verbs_ports") if getattr(v, f) is None]
+                               "failure_group", "node_classes", "verbs_ports", "management") if getattr(v, f) is None]
         hc = cables.get(h.name, [])
         default_classes = {"dgx": ["dgx_clients"], "nsd": ["nsd_servers"]}.get(h.role) or [
             f"nc_{class_name(h.unit)}"]
@@ -287,6 +288,7 @@ def make_plan(pod: Pod, catalog: Catalog | None = None) -> Plan:
             node_classes=v.node_classes if v.node_classes is not None else default_classes,
             verbs_ports=v.verbs_ports if v.verbs_ports is not None else _verbs_ports(hc, switches),
             derived=derived,
+            management=v.management or management_mode(catalog.get(v.hw_model)),
         )
         hosts[h.name] = hp
         for c in hp.node_classes:
@@ -375,10 +377,12 @@ def scale_config(pod: Pod, catalog: Catalog, hosts: dict[str, HostPlan],
 
 
 def _plan_opensm(pod: Pod, hosts: dict[str, HostPlan]) -> None:
-    """Two OpenSM instances when no managed switch runs the SM: storage first, master 15, standby 14."""
+    """Two OpenSM instances when no managed switch runs the SM: managed storage servers first, then DGX
+    nodes, master 15, standby 14. Never on an appliance: installing OpenSM would change its OS."""
     chosen = {n: pod.hosts[n].vars.opensm_priority for n in hosts if pod.hosts[n].vars.opensm_priority is not None}
     if not chosen and pod.settings.fabric.subnet_manager == "opensm":
-        candidates = [h for h in hosts.values() if h.role != "dgx"] + [h for h in hosts.values() if h.role == "dgx"]
+        managed = [h for h in hosts.values() if h.management == "managed"]
+        candidates = [h for h in managed if h.role != "dgx"] + [h for h in managed if h.role == "dgx"]
         chosen = {h.name: 15 - i for i, h in enumerate(candidates[:2])}
     for name, prio in chosen.items():
         hosts[name].opensm_priority = prio

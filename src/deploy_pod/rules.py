@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
-from deploy_pod.catalog import ROLE_KINDS, Catalog, load_catalog, storage_ports
+from deploy_pod.catalog import ROLE_KINDS, Catalog, load_catalog, management_mode, storage_ports
 from deploy_pod.findings import Finding, Severity
 from deploy_pod.model import Pod, PodHost
 from deploy_pod.sizing import sizing
@@ -196,6 +196,18 @@ def _nsd_devices(pod, catalog):
         if not h.vars.nsd_devices:
             yield h.name, "nsd_devices", ("no nsd_devices: a plain NSD server gives Spectrum Scale its block "
                                           "devices, e.g. nsd_devices: [/dev/nvme0n1, /dev/nvme1n1]")
+
+
+@rule("opensm-on-appliance", "error", "OpenSM is not placed on an appliance host (deploy-pod never changes one)")
+def _opensm_on_appliance(pod, catalog):
+    for h in pod.hosts.values():
+        if h.vars.opensm_priority is None:
+            continue
+        mode = h.vars.management or management_mode(catalog.get(h.vars.hw_model))
+        if mode == "appliance":
+            yield h.name, "opensm_priority", (
+                f"{h.name} is an appliance ({h.vars.hw_model}): deploy-pod checks it and does not install OpenSM "
+                "there; give opensm_priority to a DGX or plain server, or set management: managed on this host")
 
 
 # --- addresses and networks -----------------------------------------------------------

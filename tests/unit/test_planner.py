@@ -169,8 +169,23 @@ def test_opensm_only_when_asked(inv, plan_of):
     assert all(h.opensm_priority is None for h in plan_of(inv).hosts.values())
     inv["all"]["vars"]["pod"]["fabric"] = {"subnet_manager": "opensm"}
     plan = plan_of(inv)
+    # ESS canisters are appliances: OpenSM goes to the DGX nodes, unless a canister is made managed
     assert {n: h.opensm_priority for n, h in plan.hosts.items() if h.opensm_priority is not None} == {
-        "ess01a": 15, "ess01b": 14}
+        "dgx01": 15, "dgx02": 14}
+    hosts_of(inv, "ess01")["ess01b"]["management"] = "managed"
+    plan = plan_of(inv)
+    assert {n: h.opensm_priority for n, h in plan.hosts.items() if h.opensm_priority is not None} == {
+        "ess01b": 15, "dgx01": 14}
+
+
+def test_management_mode_from_the_catalog_and_per_host(inv, plan_of):
+    plan = plan_of(inv)
+    assert {n: h.management for n, h in plan.hosts.items() if h.role in ("dgx", "ess")} == {
+        "dgx01": "managed", "dgx02": "managed", "ess01a": "appliance", "ess01b": "appliance"}
+    assert "management" in plan.hosts["ess01a"].derived
+    hosts_of(inv, "ess01")["ess01a"]["management"] = "managed"
+    plan = plan_of(inv)
+    assert plan.hosts["ess01a"].management == "managed" and "management" not in plan.hosts["ess01a"].derived
 
 
 def test_opensm_override(inv, plan_of):

@@ -479,3 +479,14 @@ def test_every_rule_is_covered_here():
     text = Path(__file__).read_text()
     missing = [r.id for r in RULES if f'"{r.id}"' not in text]
     assert missing == []
+
+
+def test_opensm_on_an_appliance(inv, check):
+    hosts_of(inv, "ess01")["ess01a"]["opensm_priority"] = 15
+    [f] = only(check(inv)[1], "opensm-on-appliance")
+    assert (f.host, f.field) == ("ess01a", "opensm_priority") and "management: managed" in f.message
+
+
+def test_opensm_on_an_appliance_made_managed_passes(inv, check):
+    hosts_of(inv, "ess01")["ess01a"].update(opensm_priority=15, management="managed")
+    assert check(inv)[1] == []
