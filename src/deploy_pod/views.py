@@ -27,11 +27,11 @@ def _mark(value, name: str, derived: list[str]) -> str:
 
 def plan_tables(plan: Plan) -> list[Table]:
     hosts = Table(title=f"Pod {plan.name}: hosts and roles (cluster {plan.cluster_name})", title_justify="left")
-    for col in ("host", "role", "model", "unit", "mgmt", "ipoib", "quorum", "manager", "fg", "node classes"):
+    for col in ("host", "role", "model", "os", "unit", "mgmt", "ipoib", "quorum", "manager", "fg", "node classes"):
         hosts.add_column(col)
     for h in plan.hosts.values():
         hosts.add_row(
-            h.name, h.role, h.hw_model, h.unit or "-", h.mgmt_address,
+            h.name, h.role, h.hw_model, _mark(h.management, "management", h.derived), h.unit or "-", h.mgmt_address,
             _mark(f"{h.ipoib_address} ({h.ipoib_interface})", "ipoib_address", h.derived),
             _mark("yes" if h.quorum else "no", "quorum", h.derived),
             _mark("yes" if h.manager else "no", "manager", h.derived),

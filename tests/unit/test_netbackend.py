@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ansible_collections.deploy_pod.pod.plugins.module_utils.netbackend import decide
 
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from deploy_pod.sim import engine, naming, overlay, ports
+from deploy_pod.sim import appliance, engine, naming, overlay, ports
+from deploy_pod.sim import faults as faults_mod
+from deploy_pod.sim import spec as spec_mod
 from deploy_pod.sim.spec import SpecError, pick_gateway, spec_from_dict
 
 REPO = Path(__file__).resolve().parents[2]
@@ -186,7 +188,8 @@ def test_repo_packages_and_preinstall():
     avail = engine.repo_packages(idx)
     assert avail == {"deploy-pod-twin-hw", "deploy-pod-twin-dgx", "gpfs.base", "infiniband-diags"}
     assert engine.preinstall("dgx", avail) == ["deploy-pod-twin-hw", "infiniband-diags", "deploy-pod-twin-dgx"]
-    assert engine.preinstall("ess", avail) == ["deploy-pod-twin-hw", "infiniband-diags", "gpfs.base"]
+    # chrony comes from the Debian archive (the ESS OS image has it), not the twin repository
+    assert engine.preinstall("ess", avail) == ["deploy-pod-twin-hw", "infiniband-diags", "gpfs.base", "chrony"]
     assert engine.preinstall("dgx", set()) == []
 
 
@@ -197,10 +200,10 @@ def test_ess_canisters_come_with_scale_installed_and_one_licence():
     avail = set(engine.ALL_PACKAGES) | set(engine.DGX_PACKAGES) | SCALE | {"gpfs.license.std", "gpfs.license.dm"}
     ess = engine.preinstall("ess", avail)
     assert ess == engine.ALL_PACKAGES + ["gpfs.base", "gpfs.gpl", "gpfs.gskit", "gpfs.msg.en-us", "gpfs.gnr",
-                                         "gpfs.docs", "gpfs.license.dm"]
+                                         "gpfs.docs", "gpfs.license.dm", "chrony"]
     # exactly one licence package: Data Management Edition, else Standard where the repo lacks it
     assert [p for p in ess if p.startswith("gpfs.license.")] == ["gpfs.license.dm"]
-    assert engine.preinstall("ess", avail - {"gpfs.license.dm"})[-1] == "gpfs.license.std"
+    assert engine.preinstall("ess", avail - {"gpfs.license.dm"})[-2] == "gpfs.license.std"
     # DGX and other hosts get no gpfs packages: the roles install them
     for role in ("dgx", "nsd"):
         assert not [p for p in engine.preinstall(role, avail) if p.startswith("gpfs.")]
@@ -255,3 +258,43 @@ def test_find_root_is_this_checkout(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DEPLOY_POD_ROOT", raising=False)
     assert engine.find_root() == REPO
+
+
+def _appliance_spec():
+    return spec_mod.spec_from_dict({
+        "pod": "t", "mgmt_cidr": "10.77.0.0/24", "mgmt_gateway": "10.77.0.1",
+        "ipoib_cidr": "10.78.0.0/24", "ipoib_mode": "datagram", "ntp_servers": ["10.77.0.1"],
+        "etc_hosts": [{"address": "10.77.0.21", "names": ["ess01a"]},
+                      {"address": "10.78.0.21", "names": ["ess01a-ib"]}],
+        "hosts": {"ess01a": {"role": "ess", "hw_model": "ess-3000", "mgmt_address": "10.77.0.21", "unit": "ess01",
+                             "ipoib_address": "10.78.0.21", "ipoib_interface": "ib0", "management": "appliance"},
+                  "dgx01": {"role": "dgx", "hw_model": "dgx-1", "mgmt_address": "10.77.0.11"}},
+        "switches": {}})
+
+
+def test_storage_hosts_run_networkmanager_dgx_keeps_netplan():
+    spec = _appliance_spec()
+    assert appliance.network_stack(spec.hosts["ess01a"]) == "networkmanager"
+    assert appliance.network_stack(spec.hosts["dgx01"]) == "netplan"
+
+
+def test_an_appliance_arrives_configured_as_the_plan_says():
+    spec = _appliance_spec()
+    files = appliance.appliance_files(spec, spec.hosts["ess01a"], [])
+    ib0 = files[f"{appliance.NM_DIR}/ib0.nmconnection"]
+    assert ib0[1] == 0o600 and b"address1=10.78.0.21/24\n" in ib0[0] and b"mtu=4092" in ib0[0]
+    assert b"address1=10.77.0.21/24,10.77.0.1" in files[f"{appliance.NM_DIR}/eth0.nmconnection"][0]
+    assert b"server 10.77.0.1 iburst" in files[appliance.CHRONY_CONF][0]
+    assert "10.78.0.21\tess01a-ib\n" in appliance.hosts_file(spec)
+
+
+def test_ipoib_address_fault_changes_only_that_profile():
+    spec = _appliance_spec()
+    fault = faults_mod.make_fault({"host": "ess01a", "role": "ess"}, "ipoib-address", ["10.78.0.99"], {})
+    files = appliance.appliance_files(spec, spec.hosts["ess01a"], [fault])
+    assert b"address1=10.78.0.99/24" in files[f"{appliance.NM_DIR}/ib0.nmconnection"][0]
+    assert faults_mod.describe(fault) == "ess01a ipoib-address 10.78.0.99"
+    with pytest.raises(faults_mod.FaultError, match="not an ESS canister"):
+        faults_mod.make_fault({"host": "dgx01", "role": "dgx"}, "ipoib-address", ["10.78.0.99"], {})
+    with pytest.raises(faults_mod.FaultError, match="IPv4"):
+        faults_mod.make_fault({"host": "ess01a", "role": "ess"}, "ipoib-address", ["nope"], {})

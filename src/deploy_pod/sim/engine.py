@@ -16,9 +16,9 @@ from pathlib import Path
 
 import yaml
 
+from deploy_pod.sim import appliance, hardware, naming, overlay, ports
 from deploy_pod.sim import docker as dk
 from deploy_pod.sim import faults as flt
-from deploy_pod.sim import hardware, naming, overlay, ports
 from deploy_pod.sim.spec import SimSpec, spec_from_dict, spec_from_plan
 
 Progress = Callable[[str], None]
@@ -31,6 +31,8 @@ ALL_PACKAGES = ["deploy-pod-twin-hw", "deploy-pod-twin-kmod", "infiniband-diags"
 # and the portability layer built for the running kernel
 ESS_PACKAGES = ["gpfs.base", "gpfs.gpl", "gpfs.gskit", "gpfs.msg.en-us", "gpfs.gnr", "gpfs.docs"]
 ESS_LICENSES = ["gpfs.license.dm", "gpfs.license.std"]
+# from the Debian archive: what the ESS OS image has besides Storage Scale (NTP through chrony)
+ESS_OS_PACKAGES = ["chrony"]
 MMBUILDGPL = ["/usr/lpp/mmfs/bin/mmbuildgpl", "--quiet"]
 SYSTEMD_TIMEOUT = 120
 SSH_TIMEOUT = 60
@@ -158,7 +160,7 @@ def preinstall(role: str, available: set[str]) -> list[str]:
     wanted = ALL_PACKAGES + (DGX_PACKAGES if role == "dgx" else [])
     if role == "ess":
         wanted += ESS_PACKAGES + [p for p in ESS_LICENSES if p in available][:1]
-    return [p for p in wanted if p in available]
+    return [p for p in wanted if p in available] + (ESS_OS_PACKAGES if role == "ess" and available else [])
 
 
 def after_preinstall(packages: list[str]) -> list[list[str]]:
@@ -311,6 +313,27 @@ def install_packages(container: str, pkgs: list[str]) -> None:
     dk.exec_(container, "sh", "-c", script, timeout=600)
 
 
+def setup_os(spec: SimSpec, host: str, faults: list[dict]) -> None:
+    """The network stack the real host ships with; an appliance's networks, names and NTP as delivered."""
+    h = spec.hosts[host]
+    container = spec.container(host)
+    if appliance.network_stack(h) == "networkmanager":
+        dk.exec_(container, "/usr/local/sbin/deploy-pod-twin-os", "networkmanager", timeout=120)
+    if h.management == "appliance":
+        configure_appliance(spec, host, faults)
+
+
+def configure_appliance(spec: SimSpec, host: str, faults: list[dict]) -> None:
+    h = spec.hosts[host]
+    container = spec.container(host)
+    dk.copy_tar(container, make_tar(appliance.appliance_files(spec, h, faults)))
+    # Docker bind-mounts /etc/hosts: write it in place
+    dk.exec_(container, "sh", "-c", "cat > /etc/hosts", input=appliance.hosts_file(spec))
+    dk.exec_(container, "nmcli", "connection", "reload")
+    for conn in appliance.connection_ids(spec, h):
+        dk.exec_(container, "nmcli", "-w", "20", "connection", "up", "id", conn, timeout=60)
+
+
 def wait_ssh(paths: Paths, port: int, timeout: float = SSH_TIMEOUT) -> list[str]:
     """Host key lines for known_hosts once sshd answers, then a real login with the key."""
     deadline = time.monotonic() + timeout
@@ -440,6 +463,12 @@ def up(pod_file: str | Path, progress: Progress = print) -> Paths:
         _parallel(_install, running)
     else:
         progress("note: build/twin-repo has no packages yet; nothing preinstalled")
+    nm_hosts = [h for h in running if appliance.network_stack(spec.hosts[h]) == "networkmanager"]
+    if nm_hosts:
+        progress("NetworkManager on the RHEL-family storage hosts: " + ", ".join(nm_hosts)
+                 + "; appliances configured as delivered: "
+                 + (", ".join(h for h in nm_hosts if spec.hosts[h].management == "appliance") or "none"))
+        _parallel(lambda h: setup_os(spec, h, faults), nm_hosts)
 
     progress("waiting for SSH")
     keys = _parallel(lambda h: wait_ssh(paths, host_ports[h]), running)
@@ -522,6 +551,8 @@ def inject(pod_file: str | Path, host: str, kind: str, args: list[str], progress
     elif dk.state(container) == "running":
         if kind in ("ib-link-down", "miscable"):
             wire_host(spec, host, faults)
+        if kind == "ipoib-address" and spec.hosts[host].management == "appliance":
+            configure_appliance(spec, host, faults)
         push_hardware(spec, paths, host, faults)
     push_fabric(spec, paths, faults)
     if kind in flt.EMULATOR_KINDS and not push_emulator_faults(spec, faults):
@@ -544,6 +575,9 @@ def clear(pod_file: str | Path, host: str | None = None, kind: str | None = None
             wait_systemd(container)
             emulate_kernel_knobs(container)
         wire_host(spec, h, kept)
+        if any(f["host"] == h and f["kind"] == "ipoib-address" for f in removed) \
+                and spec.hosts[h].management == "appliance":
+            configure_appliance(spec, h, kept)
         push_hardware(spec, paths, h, kept)
     push_fabric(spec, paths, kept)
     if any(f["kind"] in flt.EMULATOR_KINDS for f in removed):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import re
+from ipaddress import ip_address
 
 KINDS: dict[str, tuple[str, str]] = {  # kind -> (arguments, what happens)
     "ib-link-down": ("PORT", "the HCA port (mlx5_2/1, or its netdev ib2) loses its link"),
@@ -23,9 +24,11 @@ KINDS: dict[str, tuple[str, str]] = {  # kind -> (arguments, what happens)
     "disk-descriptor": ("DEVICE", "the disk already holds a GPFS descriptor"),
     "daemon-stuck": ("", "the host's GPFS daemon starts but never becomes active (arbitrating)"),
     "vdiskset-fail": ("", "mmvdisk vdiskset create fails for the recovery groups this ESS canister serves"),
+    "ipoib-address": ("ADDRESS", "an ESS canister's delivered IPoIB address differs from the plan"),
 }
 _ARGS = {"ib-link-down": (1, 1), "miscable": (2, 2), "gpu-missing": (0, 1), "node-down": (0, 0),
-         "disk-descriptor": (1, 1), "daemon-stuck": (0, 0), "vdiskset-fail": (0, 0)}
+         "disk-descriptor": (1, 1), "daemon-stuck": (0, 0), "vdiskset-fail": (0, 0),
+         "ipoib-address": (1, 1)}
 # faults the gpfs emulator applies itself: the engine publishes them pod-wide
 # (emulator_faults -> <shared volume>/cluster/twin-faults.json), they change no hardware file
 EMULATOR_KINDS = ("daemon-stuck", "vdiskset-fail")
@@ -104,6 +107,14 @@ def make_fault(hw: dict, kind: str, args: list[str], switches: dict[str, int | N
         if args[0] not in devices:
             raise FaultError(f"{host} has no disk {args[0]!r}; it has: {', '.join(devices) or 'none'}")
         fault["device"] = args[0]
+    elif kind == "ipoib-address":
+        if hw.get("role") != "ess":
+            raise FaultError(f"{host} is not an ESS canister (role {hw.get('role') or 'unknown'}); "
+                             "ipoib-address plays a canister delivered with another address")
+        try:
+            fault["address"] = str(ip_address(args[0]))
+        except ValueError:
+            raise FaultError(f"ipoib-address wants an IPv4 address, got {args[0]!r}") from None
     elif kind == "vdiskset-fail" and hw.get("role") != "ess":
         raise FaultError(f"{host} is not an ESS canister (role {hw.get('role') or 'unknown'}); "
                          "vdiskset-fail needs a host of an ess unit")
@@ -200,5 +211,6 @@ def describe(f: dict) -> str:
              "node-down": lambda: "",
              "disk-descriptor": lambda: f["device"],
              "daemon-stuck": lambda: "",
-             "vdiskset-fail": lambda: ""}[f["kind"]]()
+             "vdiskset-fail": lambda: "",
+             "ipoib-address": lambda: f["address"]}[f["kind"]]()
     return f"{f['host']} {f['kind']} {extra}".strip()

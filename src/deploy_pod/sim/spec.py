@@ -32,6 +32,7 @@ class SimHost:
     cables: list[SimCable] = field(default_factory=list)
     ipoib_address: str | None = None
     ipoib_interface: str | None = None
+    management: str = "managed"  # appliance: the twin configures it as the vendor delivers it
 
 
 @dataclass
@@ -49,6 +50,13 @@ class SimSpec:
     mgmt_gateway: str
     hosts: dict[str, SimHost]
     switches: dict[str, SimSwitch]
+    # what an appliance arrives configured with (the plan's networks, names and NTP servers)
+    mgmt_mtu: int | None = None
+    ipoib_cidr: str | None = None
+    ipoib_mode: str = "datagram"
+    ipoib_mtu: int | None = None
+    ntp_servers: list[str] = field(default_factory=list)
+    etc_hosts: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -138,14 +146,19 @@ def spec_from_plan(plan) -> SimSpec:
             unit=_s(hp.unit),
             cables=[SimCable(_s(c.port), _s(c.switch), int(c.switch_port), _s(c.netdev)) for c in hp.cables],
             ipoib_address=_s(hp.ipoib_address) if hp.ipoib_address else None,
-            ipoib_interface=_s(hp.ipoib_interface),
+            ipoib_interface=_s(hp.ipoib_interface), management=_s(getattr(hp, "management", "managed")),
         )
     switches = {_s(n): SimSwitch(_s(n), _s(s.hw_model), s.ports, s.rate_gbps) for n, s in plan.switches.items()}
     mgmt = plan.networks.mgmt
     cidr = str(mgmt.cidr)
     gateway = pick_gateway(cidr, str(mgmt.gateway) if getattr(mgmt, "gateway", None) else None,
                            {h.mgmt_address for h in hosts.values()})
-    spec = SimSpec(_s(plan.name), cidr, gateway, hosts, switches)
+    ipoib = plan.networks.ipoib
+    spec = SimSpec(_s(plan.name), cidr, gateway, hosts, switches,
+                   mgmt_mtu=mgmt.mtu, ipoib_cidr=str(ipoib.cidr), ipoib_mode=_s(ipoib.mode), ipoib_mtu=ipoib.mtu,
+                   ntp_servers=[_s(s) for s in plan.ntp_servers],
+                   etc_hosts=[{"address": _s(e["address"]), "names": [_s(n) for n in e["names"]]}
+                              for e in plan.etc_hosts])
     validate(spec)
     return spec
 
@@ -156,10 +169,13 @@ def spec_from_dict(d: dict) -> SimSpec:
         cables = [SimCable(c["port"], c["switch"], int(c["switch_port"]), c["netdev"]) for c in h.get("cables", [])]
         hosts[name] = SimHost(name=name, role=h["role"], hw_model=h["hw_model"],
                               mgmt_address=h["mgmt_address"], unit=h.get("unit"), cables=cables,
-                              ipoib_address=h.get("ipoib_address"), ipoib_interface=h.get("ipoib_interface"))
+                              ipoib_address=h.get("ipoib_address"), ipoib_interface=h.get("ipoib_interface"),
+                              management=h.get("management", "managed"))
     switches = {n: SimSwitch(n, s["hw_model"], s.get("ports"), s.get("rate_gbps"))
                 for n, s in d.get("switches", {}).items()}
     gateway = d.get("mgmt_gateway") or pick_gateway(d["mgmt_cidr"], None, {h.mgmt_address for h in hosts.values()})
-    spec = SimSpec(d["pod"], d["mgmt_cidr"], gateway, hosts, switches)
+    spec = SimSpec(d["pod"], d["mgmt_cidr"], gateway, hosts, switches,
+                   **{k: d[k] for k in ("mgmt_mtu", "ipoib_cidr", "ipoib_mode", "ipoib_mtu", "ntp_servers", "etc_hosts")
+                      if k in d})
     validate(spec)
     return spec
