@@ -1,7 +1,10 @@
 """`deploy-pod up` on a fresh twin pod, every phase: check mode first changes nothing; the Scale
 faults stop the run with their messages and `--resume` continues where it stopped; then every
 host is at the plan (networks, a running Scale cluster, /gpfs mounted and shared on every DGX),
-a second run changes nothing, and a failed preflight resumes there.
+a second run changes nothing, and a failed preflight resumes there. The ESS canisters are
+appliances: the whole deployment leaves their packages and /etc as delivered, a canister that
+differs from the plan stops the network phase with its field, and the same canister made
+managed shows in check mode what deploy-pod would change.
 
 One pod for the whole story (tests run in file order): each step starts from where the last
 one left the pod, as a user's pod would."""
@@ -12,6 +15,7 @@ import json
 import subprocess
 
 import pytest
+import yaml
 from ansible_collections.deploy_pod.pod.plugins.module_utils import scale_facts as sf
 
 from tests.integration.twinkit import ROOT, VENV_BIN, running_pod, sim, ssh
@@ -22,9 +26,27 @@ ALL_PHASES = ["preflight", "base", "network", "scale_install", "scale_cluster", 
 MM = "/usr/lpp/mmfs/bin/"
 
 
+ESS = ("ess01a", "ess01b")
+# What the Scale layer writes on a canister on purpose: the cluster's root SSH trust (IBM's ESS
+# deployment does the same when clients join). Nothing else under /etc may change.
+ESS_ALLOWED = {"/etc/ssh/ssh_known_hosts"}
+ESS_BEFORE: dict[str, dict] = {}
+
+
+def ess_state(host: str) -> dict:
+    """Packages, every file under /etc (with /etc/hosts, a Docker bind mount) and the addresses."""
+    etc = ssh(POD, host, "find /etc -type f -print0 | sort -z | xargs -0 sha256sum").stdout
+    return {
+        "packages": ssh(POD, host, "dpkg-query -W -f='${Package} ${Version}\\n'").stdout,
+        "etc": dict(reversed(line.split(None, 1)) for line in etc.splitlines()),
+        "addresses": ssh(POD, host, "ip -4 -br addr").stdout,
+    }
+
+
 @pytest.fixture(scope="module")
 def pod(testbed, require_twin, tmp_path_factory):
     with running_pod(POD, 95, tmp_path_factory.mktemp(POD)) as path:
+        ESS_BEFORE.update({h: ess_state(h) for h in ESS})
         yield path
 
 
@@ -141,3 +163,43 @@ def test_resume_starts_at_the_failed_phase(pod):
         sim("fault", str(pod), "dgx02", "--clear")
     r, summary = up(pod, "--resume", "--phase", "preflight")
     assert r.returncode == 0 and "resuming at phase preflight" in r.stdout
+
+
+def test_the_appliances_are_as_delivered(pod):
+    """Every phase ran (check mode, faults, resume, a second run): the canisters are untouched."""
+    for host in ESS:
+        before, after = ESS_BEFORE[host], ess_state(host)
+        assert after["packages"] == before["packages"], host
+        assert after["addresses"] == before["addresses"], host
+        changed_files = {f for f in before["etc"].keys() | after["etc"].keys()
+                         if before["etc"].get(f) != after["etc"].get(f)}
+        assert changed_files <= ESS_ALLOWED, f"{host}: {sorted(changed_files - ESS_ALLOWED)}"
+
+
+def test_an_appliance_that_differs_from_the_plan_stops_the_network_phase(pod):
+    sim("fault", str(pod), "ess01b", "ipoib-address", "10.96.0.99")
+    try:
+        r, summary = up(pod, "--phase", "network")
+        assert r.returncode == 1 and phases(summary) == [("network", "failed")], r.stdout[-4000:]
+        out = r.stdout + r.stderr
+        assert "ess01b: ipoib.address: found 10.96.0.99/24; the plan says 10.96.0.22/24" in out, out[-4000:]
+        assert "nmcli" in out  # how to fix it on the canister
+        assert "10.96.0.99/24" in ssh(POD, "ess01b", "ip -o addr show ib0").stdout  # nothing was changed
+        # the same canister managed by deploy-pod: check mode shows the IPoIB profile it would write
+        managed = pod.parent / "managed" / pod.name
+        managed.parent.mkdir(exist_ok=True)
+        data = yaml.safe_load(pod.read_text())
+        data["all"]["children"]["ess"]["children"]["ess01"]["hosts"]["ess01b"]["management"] = "managed"
+        managed.write_text(yaml.safe_dump(data, sort_keys=False))
+        r = subprocess.run([str(VENV_BIN / "deploy-pod"), "up", str(managed), "--twin", "--check", "--phase", "network",
+                            "--limit", "ess01b", "--artifacts", str(managed.parent / "artifacts")],
+                           cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stdout[-4000:]
+        summary = json.loads((managed.parent / "artifacts" / POD / "last-run.json").read_text())
+        assert summary["phases"][0]["changed"].get("ess01b", 0) > 0, summary
+        assert "changed: ess01b" in r.stdout, r.stdout[-4000:]
+        assert "10.96.0.99/24" in ssh(POD, "ess01b", "ip -o addr show ib0").stdout  # check mode changed nothing
+    finally:
+        sim("fault", str(pod), "ess01b", "--clear", "ipoib-address")
+    r, summary = up(pod, "--phase", "network")
+    assert r.returncode == 0 and changed(summary) == 0, r.stdout[-4000:]
