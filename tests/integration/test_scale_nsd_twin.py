@@ -1,8 +1,9 @@
-"""Plain NSD servers on the twin (inventories/examples/nsd-pod.yml: 1 DGX, 2 NVMe servers), with the
+"""Plain NSD servers on the twin (inventories/examples/nsd-pod.yml: 2 DGX, 2 NVMe servers that run
+NetworkManager, as RHEL-family servers do, so their networks take the NetworkManager path), with the
 Scale packages taken from a directory on the controller (pod.scale.package_dir) instead of the
 example's repository URL: a disk that holds a GPFS descriptor is refused with host, device and
 what to do, and nothing is written; with the explicit force variable the NSDs, the file system
-(mmcrfs) and the mount follow, and a second run changes nothing."""
+(mmcrfs) and the mount follow, and a second run of every phase changes nothing."""
 
 from __future__ import annotations
 
@@ -58,7 +59,15 @@ def test_force_overwrites_it_and_the_pod_comes_up(pod):
     assert {n["fs"] for n in nsds.values()} == {"fs1"}
     fs = sf.parse_filesystems(ssh(POD, "dgx01", MM + "mmlsfs all -Y").stdout)["fs1"]
     assert fs["block_size"] == 4 * 1024**2
-    assert sf.parse_mounts(ssh(POD, "nsd01", MM + "mmlsmount all -L -Y").stdout)["fs1"] == ["dgx01-ib"]
+    assert sf.parse_mounts(ssh(POD, "nsd01", MM + "mmlsmount all -L -Y").stdout)["fs1"] == ["dgx01-ib", "dgx02-ib"]
+    # the NSD servers run NetworkManager: deploy-pod's profiles carry the plan's addresses, netplan is absent
+    for host, octet in (("nsd01", 31), ("nsd02", 32)):
+        active = ssh(POD, host, "nmcli -t -f NAME,DEVICE connection show --active").stdout.split()
+        assert "deploy-pod-mgmt:eth0" in active and "deploy-pod-ipoib-ib0:ib0" in active, active
+        assert f"10.84.0.{octet}/24" in ssh(POD, host, "ip -o addr show ib0").stdout
+        assert f"10.83.0.{octet}/24" in ssh(POD, host, "ip -o addr show eth0").stdout
+    assert ssh(POD, "nsd01", "command -v netplan", check=False).returncode != 0
+    ssh(POD, "dgx02", "ping -c1 -W3 nsd02-ib")
     ssh(POD, "dgx01", "echo written-on-dgx01 > /gpfs/fs1/hello && cat /gpfs/fs1/hello")
     # the packages came from the directory: copied to the host's cache, installed, held
     assert "gpfs.base_" in ssh(POD, "nsd01", "ls /var/cache/deploy-pod/scale").stdout
@@ -66,7 +75,7 @@ def test_force_overwrites_it_and_the_pod_comes_up(pod):
     assert "gpfs.base" in ssh(POD, "dgx01", "apt-mark showhold").stdout.split()
 
 
-def test_second_run_of_the_scale_phases_changes_nothing(pod):
-    r, summary = up(pod, "--from", "scale_install")
+def test_second_run_changes_nothing(pod):
+    r, summary = up(pod)
     assert r.returncode == 0, r.stdout[-4000:]
     assert sum(sum(p["changed"].values()) for p in summary["phases"]) == 0, json.dumps(summary["phases"], indent=1)
