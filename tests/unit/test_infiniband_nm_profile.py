@@ -7,14 +7,21 @@ profile; the infiniband form (an IPoIB netdev, link_type infiniband) is checked 
 from __future__ import annotations
 
 import configparser
+import uuid
 from pathlib import Path
 
 import jinja2
 import pytest
 import yaml
-from ansible.plugins.filter.core import to_uuid
 
 ROLE = Path(__file__).resolve().parents[2] / "roles" / "infiniband"
+# ansible.builtin.to_uuid, copied rather than imported: importing ansible's plugins here would
+# initialise its configuration before the inventory loader of other tests sets it up
+ANSIBLE_UUID_NAMESPACE = uuid.UUID("361E6D51-FAEC-444A-9079-341386DA8E2E")
+
+
+def to_uuid(string: str, namespace=ANSIBLE_UUID_NAMESPACE) -> str:
+    return str(uuid.uuid5(namespace, str(string)))
 
 
 def render(link_type: str, mode: str = "datagram", mtu: int = 4092, iface: str = "ib0") -> configparser.ConfigParser:
