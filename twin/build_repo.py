@@ -25,6 +25,7 @@ Manifest format (YAML):
       - {src: twin/emulators/hw/ibstat.py, dest: /usr/lib/deploy-pod-twin/hw/ibstat.py}
     links:                               # symlink path -> target
       /usr/sbin/ibstat: /usr/lib/deploy-pod-twin/hw/ibstat.py
+    dirs: [/var/mmfs/tmp]                # optional: empty directories the package owns
     postinst: ""                         # optional shell; also preinst, prerm, postrm
 """
 
@@ -90,7 +91,10 @@ def load_manifest(path: Path, root: Path = ROOT) -> dict:
     for link in links:
         if not str(link).startswith("/"):
             raise ManifestError(f"{path}: link {link!r} must be an absolute path")
-    data["files"], data["links"] = files, links
+    dirs = data.get("dirs") or []
+    if not isinstance(dirs, list) or not all(isinstance(d, str) and d.startswith("/") for d in dirs):
+        raise ManifestError(f"{path}: 'dirs' must be a list of absolute directory paths")
+    data["files"], data["links"], data["dirs"] = files, links, dirs
     data["_path"] = str(path)
     return data
 
@@ -187,6 +191,8 @@ def build_deb(manifest: dict, out_dir: Path, root: Path = ROOT) -> Path:
             executable = os.access(src, os.X_OK) or dest in link_targets
             target.chmod(0o755 if executable else 0o644)
             total += (target.stat().st_size + 1023) // 1024
+        for d in manifest.get("dirs") or []:
+            (stage / d.lstrip("/")).mkdir(parents=True, exist_ok=True)
         for link, dest in sorted(manifest["links"].items()):
             path = stage / str(link).lstrip("/")
             path.parent.mkdir(parents=True, exist_ok=True)

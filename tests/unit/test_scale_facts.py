@@ -54,19 +54,29 @@ PARSERS = {  # fixture name prefix -> parser of that command's output
     "mmvdisk_vdiskset_list_Y": lambda t: sf.parse_vdisk({"vdiskset": t})["vdisksets"],
     "mmhealth_node_show_Y": _health,
 }
-NOT_FACTS = ("mmdf_Y", "mmlsdisk_Y")  # real samples of commands the facts do not read
-Y_FIXTURES = sorted(p.name for p in FIXTURES.glob("mm*_Y.*.txt"))
+NOT_FACTS = ("mmdf_Y", "mmlsdisk_Y", "mmdiag_config_Y")  # real samples of commands the facts do not read
+# every directory of real samples: this repository's, its real/ captures, and the project's shared
+# fixtures (DEPLOY_POD_SHARED_FIXTURES, default /work/shared/fixtures; skipped where it is absent)
+SHARED_FIXTURES = Path(os.environ.get("DEPLOY_POD_SHARED_FIXTURES", "/work/shared/fixtures"))
+FIXTURE_DIRS = [d for d in (FIXTURES, FIXTURES / "real", SHARED_FIXTURES) if d.is_dir()]
+Y_PATHS = {f"{d.name}/{p.name}": p for d in FIXTURE_DIRS for p in sorted(d.glob("mm*_Y.*.txt"))}
+Y_FIXTURES = sorted(Y_PATHS)
+
+
+def _prefix(key: str) -> str:
+    return key.split("/")[-1].split(".")[0]
 
 
 def test_every_y_fixture_is_accounted_for():
     for name in Y_FIXTURES:
-        prefix = name.split(".")[0]
-        assert prefix in PARSERS or prefix in NOT_FACTS, f"{name}: no parser for this command"
+        assert _prefix(name) in PARSERS or _prefix(name) in NOT_FACTS, f"{name}: no parser for this command"
 
 
-@pytest.mark.parametrize("name", [n for n in Y_FIXTURES if n.split(".")[0] in PARSERS])
+@pytest.mark.parametrize("name", [n for n in Y_FIXTURES if _prefix(n) in PARSERS])
 def test_parser_reads_every_real_sample_of_its_command(name):
-    parsed = PARSERS[name.split(".")[0]](fixture(name))
+    text = Y_PATHS[name].read_text()
+    assert text.startswith("# source:"), f"{name}: a real sample names its source on its first line"
+    parsed = PARSERS[_prefix(name)](text)
     assert parsed, f"{name}: the parser read nothing"
     json.dumps(parsed)  # facts must be plain data
 

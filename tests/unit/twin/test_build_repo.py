@@ -183,3 +183,31 @@ def test_apt_pin_targets_the_repo_origin():
     assert "Package: *" in stanza
     assert f"Pin: release o={build_repo.ORIGIN}" in stanza
     assert "Pin-Priority: 1001" in stanza
+
+
+def test_scale_debs_as_ibm_ships_them(repo):
+    """gpfs.base/gskit/compression/licence/gnr are amd64 (IBM's roles look for gpfs.base*amd64*),
+    gpl/docs/msg.en-us are all; gpfs.compression exists; gpfs.base owns /var/mmfs/tmp; the scale/
+    sub-repository and its index carry the same files."""
+    out, _, _ = repo
+    arch = {"gpfs.base": "amd64", "gpfs.gskit": "amd64", "gpfs.compression": "amd64", "gpfs.gnr": "amd64",
+            "gpfs.license.std": "amd64", "gpfs.license.dm": "amd64", "gpfs.gpl": "all", "gpfs.docs": "all",
+            "gpfs.msg.en-us": "all"}
+    for package, want in arch.items():
+        (deb,) = out.glob(f"{package}_*_{want}.deb")
+        assert dpkg_field(deb, "Architecture") == want
+        assert (out / "scale" / deb.name).exists()
+        assert f"Filename: ./{deb.name}" in (out / "scale" / "Packages").read_text()
+    (base,) = out.glob("gpfs.base_*_amd64.deb")
+    contents = dpkg_contents(base)
+    for d in ("/var/mmfs/tmp", "/var/mmfs/gen", "/var/mmfs/etc", "/var/mmfs/run"):
+        assert contents[d].startswith("drwxr-xr-x"), d
+    for cmd in ("mmchnsd", "mmchdisk", "mmdiag", "mmpmon"):
+        assert f"/usr/lpp/mmfs/bin/{cmd}" in contents
+    assert "Architecture: amd64" in (out / "Packages").read_text()
+
+
+def test_dirs_must_be_absolute(tmp_path):
+    (tmp_path / "bad.yml").write_text("package: x\nversion: 1\narchitecture: all\ndescription: d\ndirs: [var/x]\n")
+    with pytest.raises(build_repo.ManifestError, match="dirs"):
+        build_repo.load_manifest(tmp_path / "bad.yml", tmp_path)

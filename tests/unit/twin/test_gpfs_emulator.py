@@ -245,7 +245,8 @@ def test_mmstartup_needs_a_licence_then_mmgetstate_reports_active(pod):
     assert pod.wait_state("n3", {"n1": "active", "n2": "active", "n3": "active"}) == {
         "n1": "active", "n2": "active", "n3": "active"}
     out = pod.ok("n2", "mmgetstate", "-a", "-Y")
-    assert_same_structure(out, "mmgetstate_Y.1.txt")
+    # the 5.2 layout the twin claims (daemonShortName, daemonNodeName after cnfsState)
+    assert_same_structure(out, "mmgetstate_Y.2.txt")
     row = scale_y.records(out, "mmgetstate")[0]
     assert (row["quorum"], row["nodesUp"], row["totalNodes"], row["remarks"]) == ("2", "3", "3", "quorum node")
 

@@ -9,7 +9,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 
-from gpfstwin import cluster, config, daemon, env, fs, health, hw, mount, nsd, state, vdisk  # noqa: E402
+from gpfstwin import cluster, config, daemon, diag, env, fs, health, hw, mount, nsd, state, vdisk  # noqa: E402
 from gpfstwin.common import local_node  # noqa: E402
 from gpfstwin.errors import MMError  # noqa: E402
 
@@ -22,11 +22,11 @@ COMMANDS = {
     "mmdelnodeclass": cluster.mmdelnodeclass, "mmlsnodeclass": cluster.mmlsnodeclass,
     "mmbuildgpl": cluster.mmbuildgpl,
     "mmchconfig": config.mmchconfig, "mmlsconfig": config.mmlsconfig,
-    "mmcrnsd": nsd.mmcrnsd, "mmlsnsd": nsd.mmlsnsd, "mmdelnsd": nsd.mmdelnsd,
+    "mmcrnsd": nsd.mmcrnsd, "mmlsnsd": nsd.mmlsnsd, "mmdelnsd": nsd.mmdelnsd, "mmchnsd": nsd.mmchnsd,
     "mmcrfs": fs.mmcrfs, "mmchfs": fs.mmchfs, "mmlsfs": fs.mmlsfs, "mmadddisk": fs.mmadddisk,
-    "mmlsdisk": fs.mmlsdisk, "mmdf": fs.mmdf, "mmrestripefs": fs.mmrestripefs,
+    "mmlsdisk": fs.mmlsdisk, "mmchdisk": fs.mmchdisk, "mmdf": fs.mmdf, "mmrestripefs": fs.mmrestripefs,
     "mmmount": mount.mmmount, "mmumount": mount.mmumount, "mmlsmount": mount.mmlsmount,
-    "mmhealth": health.mmhealth, "mmvdisk": vdisk.mmvdisk,
+    "mmhealth": health.mmhealth, "mmvdisk": vdisk.mmvdisk, "mmdiag": diag.mmdiag, "mmpmon": diag.mmpmon,
 }
 
 

@@ -174,31 +174,66 @@ def mmdelnode(argv: list[str]) -> int:
     return 0
 
 
-def mmchnode(argv: list[str]) -> int:
-    usage = ("mmchnode {--quorum | --nonquorum | --manager | --nonmanager | --client} -N "
-             "{Node[,Node...] | NodeFile | NodeClass}")
-    roles = {"--quorum", "--nonquorum", "--manager", "--nonmanager", "--client"}
-    opts, pos = parse(argv, {"-N"}, roles, usage, "mmchnode")
-    chosen = roles & set(opts)
-    if "-N" not in opts or not chosen or pos:
-        raise UsageError("mmchnode: Missing arguments.", usage)
+MMCHNODE_ROLES = ("--quorum", "--nonquorum", "--manager", "--nonmanager", "--client")
+
+
+def _check_roles(chosen: set, usage: str) -> None:
     if {"--quorum", "--nonquorum"} <= chosen or {"--manager", "--nonmanager"} <= chosen or \
             {"--manager", "--client"} <= chosen:
         raise UsageError("mmchnode: Conflicting node designations.", usage)
+
+
+def _apply_roles(rec: dict, chosen: set) -> None:
+    if "--quorum" in chosen:
+        rec["quorum"] = True
+    if "--nonquorum" in chosen:
+        rec["quorum"] = False
+    if "--manager" in chosen:
+        rec["manager"] = True
+    if chosen & {"--nonmanager", "--client"}:
+        rec["manager"] = False
+
+
+def parse_change_file(path: str, st: dict, usage: str) -> list[tuple[list[str], set]]:
+    """mmchnode -S: one line per change, 'Node[,Node...] --designation [--designation ...]'
+    (the layout IBM's own Scale roles write to /var/mmfs/tmp/ChangeFile); '#' comments."""
+    out = []
+    for line in read_node_file(path):
+        fields = line.split()
+        nodes_spec, flags = fields[0], fields[1:]
+        unknown = [f for f in flags if f not in MMCHNODE_ROLES]
+        if unknown:
+            raise UsageError(f"mmchnode: Incorrect option: {unknown[0]}", usage)
+        if not flags:
+            raise MMError(f"mmchnode: No changes specified for node {nodes_spec}.", extra=failed("mmchnode"))
+        chosen = set(flags)
+        _check_roles(chosen, usage)
+        out.append((resolve_nodes(st, nodes_spec, "mmchnode"), chosen))
+    if not out:
+        raise MMError(f"mmchnode: The file {path} contains no node changes.", extra=failed("mmchnode"))
+    return out
+
+
+def mmchnode(argv: list[str]) -> int:
+    usage = ("mmchnode {--quorum | --nonquorum | --manager | --nonmanager | --client} -N "
+             "{Node[,Node...] | NodeFile | NodeClass}\n   or: mmchnode -S Filename")
+    opts, pos = parse(argv, {"-N", "-S"}, set(MMCHNODE_ROLES), usage, "mmchnode")
+    chosen = set(MMCHNODE_ROLES) & set(opts)
+    if pos or ("-S" in opts) == ("-N" in opts) or ("-S" in opts and chosen) or ("-N" in opts and not chosen):
+        raise UsageError("mmchnode: Missing arguments.", usage)
+    if "-S" in opts and not os.path.isfile(opts["-S"]):
+        raise MMError(f"mmchnode: Cannot open file {opts['-S']}.", extra=failed("mmchnode"))
+    if chosen:
+        _check_roles(chosen, usage)
     with state.transaction() as st:
         require_cluster(st, "mmchnode")
-        nodes = resolve_nodes(st, opts["-N"], "mmchnode")
-        print(f"{_stamp()}: mmchnode: Processing node {', '.join(nodes)}")
-        for n in nodes:
-            rec = st["nodes"][n]
-            if "--quorum" in chosen:
-                rec["quorum"] = True
-            if "--nonquorum" in chosen:
-                rec["quorum"] = False
-            if "--manager" in chosen:
-                rec["manager"] = True
-            if chosen & {"--nonmanager", "--client"}:
-                rec["manager"] = False
+        changes = parse_change_file(opts["-S"], st, usage) if "-S" in opts else \
+            [(resolve_nodes(st, opts["-N"], "mmchnode"), chosen)]
+        nodes = [n for ns, _ in changes for n in ns]
+        print(f"{_stamp()}: mmchnode: Processing node {', '.join(dict.fromkeys(nodes))}")
+        for ns, flags in changes:
+            for n in ns:
+                _apply_roles(st["nodes"][n], flags)
         if not any(r["quorum"] for r in st["nodes"].values()):
             raise MMError("mmchnode: The cluster would have no quorum nodes.", extra=failed("mmchnode"))
     _err(f"mmchnode: {PROPAGATING}")
@@ -309,28 +344,29 @@ def mmgetstate(argv: list[str]) -> int:
     for n in nodes:
         rec = st["nodes"][n]
         remarks = "quorum node" if rec["quorum"] else ""
-        rows.append((short(n), rec["number"], node_state(st, n, alive), remarks))
+        rows.append((short(n), rec["number"], node_state(st, n, alive), remarks, rec["daemon"]))
     if opts.get("-Y"):
-        # fields as in tests/fixtures/mmgetstate_Y.1.txt
+        # 5.2 layout as tests/fixtures/mmgetstate_Y.2.txt (a 5.2.1 lab): the 5.0 fields of
+        # mmgetstate_Y.1.txt, then daemonShortName and daemonNodeName
         fields = ["nodeName", "nodeNumber", "state", "quorum", "nodesUp", "totalNodes", "remarks",
-                  "cnfsState"]
+                  "cnfsState", "daemonShortName", "daemonNodeName"]
         print("\n".join(yfmt.table("mmgetstate", "", fields, [
-            [name, num, s, need, up, len(st["nodes"]), rem, "(undefined)"]
-            for name, num, s, rem in rows])))
+            [name, num, s, need, up, len(st["nodes"]), rem, "(undefined)", name, daemon]
+            for name, num, s, rem, daemon in rows])))
         return 0
     width = max([17] + [len(r[0]) + 2 for r in rows])
     if opts.get("-L"):
         # -L layout from IBM's documentation (no captured sample)
         head = f" Node number  {'Node name':<{width}}Quorum  Nodes up  Total nodes  GPFS state   Remarks    "
         print(f"\n{head}\n{'-' * len(head)}")
-        for name, num, s, rem in rows:
+        for name, num, s, rem, _ in rows:
             print(f"{num:>8}      {name:<{width}}{need:>4}{up:>10}{len(st['nodes']):>13}       "
                   f"{s:<13}{rem}")
         return 0
     # plain layout byte-for-byte as tests/fixtures/mmgetstate_a.1.txt
     head = f" Node number  {'Node name':<{width}}GPFS state  "
     print(f"\n{head}\n{'-' * len(head)}")
-    for name, num, s, _ in rows:
+    for name, num, s, _, _ in rows:
         print(f"{num:>8}      {name:<{width}}{s}")
     return 0
 

@@ -298,7 +298,66 @@ def mmlsfs(argv: list[str]) -> int:
 
 
 def _availability(st: dict, nsd: dict, alive: set[str]) -> str:
+    if nsd.get("stopped"):
+        return "down"  # mmchdisk stop
     return "up" if not nsd["servers"] or set(nsd["servers"]) & alive else "down"
+
+
+CHDISK_ACTIONS = ("start", "stop", "suspend", "resume", "empty", "change")
+
+
+def mmchdisk(argv: list[str]) -> int:
+    """Disk state in a file system: stop (availability down), start (up again, after a
+    recovery scan), suspend (status suspended: no new blocks go to the disk), resume (ready).
+    'empty' marks the disk 'to be emptied'; 'change' is refused (not emulated)."""
+    usage = ('mmchdisk Device {resume | start} -a [-N {Node[,Node...] | NodeFile | NodeClass}]\n'
+             '   or: mmchdisk Device {suspend | empty | resume | stop | start | change}\n'
+             '       {-d "DiskDesc[;DiskDesc...]" | -F StanzaFile} [-N {Node[,Node...] | NodeFile | NodeClass}]')
+    opts, pos = parse(argv, {"-d", "-F", "-N", "--qos"}, {"-a"}, usage, "mmchdisk")
+    if len(pos) != 2 or pos[1] not in CHDISK_ACTIONS:
+        raise UsageError("mmchdisk: Missing or incorrect arguments.", usage)
+    action = pos[1]
+    if action == "change":
+        raise MMError("mmchdisk: the change action is not emulated by the deploy-pod twin.",
+                      extra=failed("mmchdisk"))
+    given = [k for k in ("-a", "-d", "-F") if k in opts]
+    if len(given) != 1 or (opts.get("-a") and action not in ("start", "resume")):
+        raise UsageError("mmchdisk: Specify exactly one of -a (start and resume only), -d or -F.", usage)
+    with state.transaction() as st:
+        require_cluster(st, "mmchdisk")
+        require_quorum(st, "mmchdisk")
+        rec = get_fs(st, pos[0], "mmchdisk")
+        if opts.get("-a"):
+            names = list(rec["disks"])
+        elif "-F" in opts:
+            names = [d["nsd"] for d in parse_stanzas(opts["-F"]) if d.get("nsd")]
+        else:
+            names = [d.split(":")[0] for d in opts["-d"].split(";") if d]
+        for n in names:
+            if n not in rec["disks"]:
+                raise MMError(f"mmchdisk: Disk {n} does not belong to file system {rec['name']}.",
+                              extra=failed("mmchdisk"))
+        for n in names:
+            nsd = st["nsds"][n]
+            if action == "stop":
+                nsd["stopped"] = True
+            elif action == "start":
+                nsd["stopped"] = False
+            elif action == "suspend":
+                nsd["status"] = "suspended"
+            elif action == "empty":
+                nsd["status"] = "to be emptied"
+            elif action == "resume":
+                nsd["status"] = "ready"
+    if action == "start":
+        for line in ("Scanning file system metadata, phase 1 ...", "Scan completed successfully.",
+                     "Scanning file system metadata, phase 2 ...", "Scan completed successfully.",
+                     "Scanning file system metadata, phase 3 ...", "Scan completed successfully.",
+                     "Scanning user file metadata ...",
+                     f" 100.00 % complete on {time.strftime('%a %b %d %H:%M:%S %Y')}",
+                     "Scan completed successfully."):
+            print(line)
+    return 0
 
 
 def mmlsdisk(argv: list[str]) -> int:
@@ -318,7 +377,7 @@ def mmlsdisk(argv: list[str]) -> int:
     for i, d in enumerate(disks, 1):
         meta = "yes" if d["usage"] in ("dataAndMetadata", "metadataOnly") else "no"
         data = "yes" if d["usage"] in ("dataAndMetadata", "dataOnly") else "no"
-        rows.append([d["name"], "nsd", 512, d["failure_group"], meta, data, "ready",
+        rows.append([d["name"], "nsd", 512, d["failure_group"], meta, data, d.get("status", "ready"),
                      _availability(st, d, alive), i, d["pool"], "desc" if i <= 3 else "",
                      min(3, len(rec["disks"])), 2 if len(rec["disks"]) >= 3 else 1,
                      2 if len(rec["disks"]) >= 3 else 1, d["size_bytes"] // 1024, d["volume_id"], ""])

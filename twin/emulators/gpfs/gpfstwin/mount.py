@@ -191,7 +191,8 @@ def mmlsmount(argv: list[str]) -> int:
     fss = _fs_list(st, pos[0], "mmlsmount")
     alive = alive_nodes(st)
     if opts.get("-Y"):
-        # field names from IBM's mmlsmount -Y layout as used by public parsers, not a captured sample
+        # fields as IBM's mmlsmount -Y: a data row quoted in a public LTFS-EE launcher script (code
+        # index id 37414048, no header line) has these 8 values, nodeName in the 12th ':' field
         fields = ["localDevName", "realDevName", "owningCluster", "totalNodes", "nodeIP", "nodeName",
                   "clusterName", "env"]
         rows = []
@@ -203,14 +204,15 @@ def mmlsmount(argv: list[str]) -> int:
         return 0
     for fs in fss:
         on = mounted_on(st, fs, alive)
-        # plain layout after IBM's documentation examples (no captured sample in fixtures)
+        # plain layouts as tests/fixtures/real/mmlsmount_L.1.txt (IBM's "Determining which nodes
+        # have a file system mounted": owning cluster in the title, IP padded to 15, name to 31)
         if not on:
             print(f"File system {fs} is not mounted.")
             continue
         if not opts.get("-L"):
             print(f"File system {fs} is mounted on {len(on)} nodes.")
             continue
-        print(f"\nFile system {fs} is mounted on {len(on)} nodes:")
+        print(f"File system {fs} ({cl['name']}:{fs}) is mounted on {len(on)} nodes:")
         for n in on:
-            print(f"  {st['nodes'][n]['ip']:<15} {n:<25} {cl['name']}")
+            print(f"  {st['nodes'][n]['ip']:<15} {n:<31} {cl['name']}")
     return 0

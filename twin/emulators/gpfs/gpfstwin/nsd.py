@@ -182,16 +182,25 @@ def mmlsnsd(argv: list[str]) -> int:
                                      ",".join(r["servers"]), r.get("thin", "")] for r in recs])))
         return 0
     if opts.get("-X") or opts.get("-m") or opts.get("-M"):
-        # layout as tests/fixtures/mmlsnsd_X.1.txt (single-space first and last lines)
+        # -X: layout as tests/fixtures/mmlsnsd_X.1.txt (single-space first and last lines);
+        # -m / -M: the same table without the Devtype column, as tests/fixtures/real/mmlsnsd_m.1.txt
+        # (a 5.x capture: blank first line, header padded to 87 columns, no closing line)
+        devtype = bool(opts.get("-X"))
+        head = (f" {'Disk name':<13}{'NSD volume ID':<19}{'Device':<15}" + (f"{'Devtype':<9}" if devtype else "")
+                + f"{'Node name':<25}{'Remarks':<14}")
+        if devtype:
+            head += "  "
+        lines = [" " if devtype else "", head, "-" * (len(head) + (1 if devtype else 0))]
         nw = max([13] + [len(r["name"]) + 4 for r in recs])
-        head = (f" {'Disk name':<13}{'NSD volume ID':<19}{'Device':<15}{'Devtype':<9}"
-                f"{'Node name':<25}{'Remarks':<16}")
-        lines = [" ", head, "-" * (len(head) + 1)]
         for r in recs:
             for s in r["servers"] or [local_node(st) or ""]:
-                lines.append(f" {r['name']:<{nw}}{r['volume_id']:<19}{r['device']:<15}"
-                             f"{'vdisk' if r['vdisk'] else 'generic':<9}{short(s):<25}server node")
-        lines.append(" ")
+                if devtype:  # the -X capture pads the name column to the longest name + 4
+                    lines.append(f" {r['name']:<{nw}}{r['volume_id']:<19}{r['device']:<15}"
+                                 f"{'vdisk' if r['vdisk'] else 'generic':<9}{short(s):<25}server node")
+                else:  # the -m captures: fixed columns, a long name pushes the row right
+                    lines.append(f" {r['name']:<12} {r['volume_id']:<18} {r['device']:<14} {short(s):<24} server node")
+        if devtype:
+            lines.append(" ")
         print("\n".join(lines))
         return 0
     # default layout from IBM's documentation examples (no captured sample in fixtures)
@@ -200,4 +209,55 @@ def mmlsnsd(argv: list[str]) -> int:
         lines.append(f" {r['fs'] or '(free disk)':<14}{r['name']:<16}{','.join(r['servers']) or '(directly attached)'}")
     lines.append("")
     print("\n".join(lines))
+    return 0
+
+
+def mmchnsd(argv: list[str]) -> int:
+    """Change the NSD server list of existing NSDs: %nsd stanzas with nsd= and servers=
+    (or "nsd:server,server;..." descriptors). Since Storage Scale 5.0 this works while the file
+    system is mounted; the servers must be cluster nodes, at most 8 per NSD."""
+    usage = 'mmchnsd {"DiskDesc[;DiskDesc...]" | -F StanzaFile}'
+    opts, pos = parse(argv, {"-F"}, set(), usage, "mmchnsd")
+    if "-F" in opts and not pos:
+        descs = [s for s in parse_stanzas(opts["-F"]) if s.get("nsd")]
+    elif len(pos) == 1 and "-F" not in opts:
+        descs = []
+        for d in [x for x in pos[0].split(";") if x]:
+            name, _, servers = d.partition(":")
+            descs.append({"nsd": name, "servers": servers})
+    else:
+        raise UsageError("mmchnsd: Missing arguments.", usage)
+    if not descs:
+        raise MMError("mmchnsd: No NSDs were specified.", extra=failed("mmchnsd"))
+    with state.transaction() as st:
+        require_cluster(st, "mmchnsd")
+        changes = []
+        for d in descs:
+            rec = st["nsds"].get(d["nsd"])
+            if rec is None:
+                raise MMError(f"mmchnsd: Disk {d['nsd']} is not known to GPFS.", extra=failed("mmchnsd"))
+            if "servers" not in d:
+                raise MMError(f"mmchnsd: No servers= specified for disk {d['nsd']}.", extra=failed("mmchnsd"))
+            servers = []
+            for s in [x for x in d["servers"].split(",") if x]:
+                key = find_node(st, s)
+                if key is None:
+                    raise MMError(f"mmchnsd: Node {s} does not belong to the GPFS cluster.",
+                                  extra=failed("mmchnsd"))
+                if key not in servers:
+                    servers.append(key)
+            if len(servers) > 8:
+                raise MMError(f"mmchnsd: Too many NSD servers specified for disk {d['nsd']} (at most 8).",
+                              extra=failed("mmchnsd"))
+            changes.append((rec, servers))
+        for rec, servers in changes:
+            print(f"mmchnsd: Processing disk {rec['name']}")
+            old = rec["servers"] or [local_node(st)]
+            rec["servers"] = servers
+            for s in old:
+                st["descriptors"].pop(f"{s}:{rec['device']}", None)
+            for s in servers or [local_node(st)]:
+                st["descriptors"][f"{s}:{rec['device']}"] = rec["name"]
+    print("mmchnsd: 6027-1371 Propagating the cluster configuration data to all\n"
+          "  affected nodes.  This is an asynchronous process.", file=sys.stderr)
     return 0
