@@ -56,8 +56,9 @@ PARSERS = {  # fixture name prefix -> parser of that command's output
 }
 NOT_FACTS = ("mmdf_Y", "mmlsdisk_Y", "mmdiag_config_Y")  # real samples of commands the facts do not read
 # every directory of real samples: this repository's, its real/ captures, and the project's shared
-# fixtures (DEPLOY_POD_SHARED_FIXTURES, default /work/shared/fixtures; skipped where it is absent)
-SHARED_FIXTURES = Path(os.environ.get("DEPLOY_POD_SHARED_FIXTURES", "/work/shared/fixtures"))
+# fixtures beside the checkout (DEPLOY_POD_SHARED_FIXTURES, default ../shared/fixtures; skipped where absent)
+SHARED_FIXTURES = Path(os.environ.get("DEPLOY_POD_SHARED_FIXTURES",
+                                      Path(__file__).resolve().parents[3] / "shared" / "fixtures"))
 FIXTURE_DIRS = [d for d in (FIXTURES, FIXTURES / "real", SHARED_FIXTURES) if d.is_dir()]
 Y_PATHS = {f"{d.name}/{p.name}": p for d in FIXTURE_DIRS for p in sorted(d.glob("mm*_Y.*.txt"))}
 Y_FIXTURES = sorted(Y_PATHS)
