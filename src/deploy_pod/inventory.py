@@ -295,6 +295,29 @@ def _ini_error(path: str) -> str | None:
     return None
 
 
+class _Restore:
+    def __init__(self, module, saved: dict):
+        self.module, self.saved = module, saved
+
+    def restore(self) -> None:
+        for key, value in self.saved.items():
+            setattr(self.module, key, value)
+
+
+def _strict_inventory_constants() -> _Restore:
+    """The environment above only counts when Ansible is imported after it; in a process that
+    imported Ansible earlier (an embedding tool, a test session) set the constants the inventory
+    manager reads for this one load, so an unparsable source is an error either way."""
+    from ansible import constants as C
+
+    wanted = {"INVENTORY_UNPARSED_IS_FAILED": True, "INVENTORY_ANY_UNPARSED_IS_FAILED": True,
+              "INVENTORY_UNPARSED_WARNING": False, "INVENTORY_ENABLED": ["yaml", "ini"]}
+    saved = {k: getattr(C, k) for k in wanted if hasattr(C, k)}
+    for key, value in wanted.items():
+        setattr(C, key, value)
+    return _Restore(C, saved)
+
+
 def read_inventory(paths: list[str | os.PathLike]) -> RawInventory:
     sources = [str(p) for p in paths]
     for src in sources:
@@ -313,6 +336,7 @@ def read_inventory(paths: list[str | os.PathLike]) -> RawInventory:
     display = ansible_manager.display
     quiet = display.error_as_warning
     display.error_as_warning = lambda *args, **kwargs: None  # the reason comes below, with its line
+    strict = _strict_inventory_constants()
     try:
         inventory = InventoryManager(loader=loader, sources=sources)
         return raw_from_inventory(inventory, VariableManager(loader=loader, inventory=inventory), sources)
@@ -326,6 +350,7 @@ def read_inventory(paths: list[str | os.PathLike]) -> RawInventory:
         raise InventoryError(f"{sources[0]}: {type(exc).__name__}: {exc}") from exc
     finally:
         display.error_as_warning = quiet
+        strict.restore()
 
 
 def raw_from_data(data: dict, source: str = "pod.yml") -> RawInventory:
