@@ -32,6 +32,8 @@ __all__ = [
     "discovered_links",
     "uncovered_ports",
     "compare",
+    "norm_desc",
+    "is_infiniband",
 ]
 
 _PORT = re.compile(r"^(?P<ca>[^/\s]+)/(?P<num>\d+)$")
@@ -46,6 +48,21 @@ _SPEED_NAMES = {"SDR": 2.5, "DDR": 5.0, "QDR": 10.0, "FDR10": 10.0, "FDR": 14.0,
 
 
 _guid = norm_guid  # one GUID spelling for ibstat, iblinkinfo and ibnetdiscover
+
+
+def norm_desc(text):
+    """Node descriptions and switch names compared as the fabric means them: real switches pad
+    theirs ('SwitchX -  Mellanox Technologies', space-padded NodeDescription), so outer blanks
+    go and inner runs of blanks count as one space. None stays None."""
+    if text is None:
+        return None
+    return " ".join(str(text).replace("\x00", " ").split())
+
+
+def is_infiniband(port: dict) -> bool:
+    """A port whose link layer is InfiniBand (ibstat's 'Link layer'; missing = InfiniBand). An
+    Ethernet (RoCE) port of a VPI or Ethernet-only ConnectX is never queried through the fabric."""
+    return norm_desc(port.get("link_layer") or "InfiniBand").lower() == "infiniband"
 
 
 def _num(value):
@@ -68,8 +85,9 @@ def switch_name(description: str | None) -> str | None:
     between ';' and ':'); any other description comes back unchanged."""
     if description is None:
         return None
-    m = re.match(r"^MF0;([^:]+):", description)
-    return m.group(1) if m else description
+    desc = norm_desc(description)
+    m = re.match(r"^MF0;([^:]+):", desc)
+    return m.group(1).strip() if m else desc
 
 
 def link_rate_gbps(width: str | None, speed: str | None):
@@ -108,7 +126,7 @@ def normalize_expected(expected: list) -> list[dict]:
             rate = _num(rate) if rate not in (None, "") else None
         except (TypeError, ValueError) as exc:
             raise ValueError(f"expected[{i}] ({cable['port']}): switch_port and rate_gbps must be numbers") from exc
-        sw = cable.get("switch") or None
+        sw = norm_desc(cable.get("switch")) or None
         if (sw is None) != (sw_port is None):
             raise ValueError(f"expected[{i}] ({cable['port']}): give both switch and switch_port, or neither")
         out.append({"port": f"{ca}/{num}", "ca": ca, "num": num, "switch": sw, "switch_port": sw_port,
@@ -125,7 +143,7 @@ def entries_from_ibnetdiscover(ports: list[dict]) -> list[dict]:
         remote = p.get("remote")
         entry = {
             "node_type": kind,
-            "node_name": p.get("name"),
+            "node_name": norm_desc(p.get("name")),
             "node_guid": p.get("guid") if kind == "Switch" else None,
             "port_guid": p.get("guid") if kind != "Switch" else None,
             "lid": p.get("lid"),
@@ -138,8 +156,9 @@ def entries_from_ibnetdiscover(ports: list[dict]) -> list[dict]:
             "note": None,
         }
         if remote:
-            entry["remote"] = {"lid": remote.get("lid"), "port": remote.get("port"), "name": remote.get("name"),
-                               "guid": remote.get("guid"), "switch_name": switch_name(remote.get("name"))}
+            entry["remote"] = {"lid": remote.get("lid"), "port": remote.get("port"),
+                               "name": norm_desc(remote.get("name")), "guid": remote.get("guid"),
+                               "switch_name": switch_name(remote.get("name"))}
         out.append(entry)
     return out
 
@@ -148,7 +167,7 @@ def _blank(name: str, ca: str, num: int) -> dict:
     return {"port": name, "ca": ca, "num": num, "state": None, "physical_state": None, "rate_gbps": None,
             "port_guid": None, "lid": None, "netdev": None, "switch": None, "switch_port": None,
             "switch_guid": None, "remote_description": None, "remote_type": None, "seen_by": [],
-            "matched_by": None}
+            "matched_by": None, "link_layer": "InfiniBand"}
 
 
 def discovered_links(host: str, ports: list[dict], entries: list[dict],
@@ -164,13 +183,15 @@ def discovered_links(host: str, ports: list[dict], entries: list[dict],
     from the discovery for ports ibstat did not show), 'port_guid', 'lid', 'netdev',
     'switch' (name; the far end's description when it is not a managed switch), 'switch_port',
     'switch_guid', 'remote_description', 'remote_type' ('Switch' | 'CA' | None),
-    'seen_by': ['ibstat', 'discovery'], 'matched_by': 'port_guid' | 'node_description' | None}.
+    'seen_by': ['ibstat', 'discovery'], 'matched_by': 'port_guid' | 'node_description' | None,
+    'link_layer' ('InfiniBand' | 'Ethernet')}. An Ethernet port is listed but never looked up in
+    the discovery. Descriptions are compared with their padding removed (norm_desc).
     """
-    name_of_guid = {_guid(g): n for n, g in (switch_guids or {}).items() if _guid(g)}
+    name_of_guid = {_guid(g): norm_desc(n) for n, g in (switch_guids or {}).items() if _guid(g)}
     switch_by_lid: dict = {}
     for e in entries:
         if e.get("node_type") == "Switch" and e.get("lid") is not None:
-            switch_by_lid.setdefault(e["lid"], (e.get("node_guid"), e.get("node_name")))
+            switch_by_lid.setdefault(e["lid"], (e.get("node_guid"), norm_desc(e.get("node_name"))))
 
     switch_guid_set = {_guid(g) for g, _ in switch_by_lid.values() if g}
 
@@ -187,17 +208,18 @@ def discovered_links(host: str, ports: list[dict], entries: list[dict],
         if e.get("node_type") == "Switch":
             r = e.get("remote")
             if r and r.get("name"):
-                facing.setdefault((r["name"], r["port"]), e)
+                facing.setdefault((norm_desc(r["name"]), r["port"]), e)
             continue
         if e.get("port_guid"):
             ca_by_guid.setdefault(_guid(e["port_guid"]), e)
         if e.get("node_name"):
-            ca_by_desc.setdefault((e["node_name"].strip(), e["port"]), e)
+            ca_by_desc.setdefault((norm_desc(e["node_name"]), e["port"]), e)
 
     links: dict = {}
     for p in ports:
         link = _blank(p["name"], p["ca"], p["num"])
         link.update({k: p.get(k) for k in ("state", "physical_state", "rate_gbps", "lid", "netdev")})
+        link["link_layer"] = norm_desc(p.get("link_layer")) or "InfiniBand"
         link["port_guid"] = _guid(p.get("port_guid"))
         link["seen_by"] = ["ibstat"]
         links[p["name"]] = link
@@ -219,6 +241,8 @@ def discovered_links(host: str, ports: list[dict], entries: list[dict],
         links[name] = link
 
     for link in links.values():
+        if not is_infiniband(link):
+            continue  # an Ethernet port has no place in the IB fabric: never looked up there
         desc = f"{host} {link['ca']}"
         e, how = None, None
         from_ibstat = "ibstat" in link["seen_by"]  # a GUID read from the discovery proves nothing
@@ -250,10 +274,12 @@ def discovered_links(host: str, ports: list[dict], entries: list[dict],
 
 
 def uncovered_ports(ports: list[dict], entries: list[dict]) -> list[dict]:
-    """Active local ports whose GUID the discovery so far does not show (each needs its own
-    `iblinkinfo -C ca -P port` run: two switches without an ISL are two subnets)."""
+    """Active local InfiniBand ports whose GUID the discovery so far does not show (each needs its
+    own `iblinkinfo -C ca -P port` run: two switches without an ISL are two subnets). Ethernet
+    (RoCE) ports are left out: the fabric cannot be queried through them."""
     seen = {_guid(e.get("port_guid")) for e in entries if e.get("port_guid")}
-    return [p for p in ports if p.get("state") == "Active" and p.get("port_guid") and _guid(p["port_guid"]) not in seen]
+    return [p for p in ports if p.get("state") == "Active" and is_infiniband(p) and p.get("port_guid")
+            and _guid(p["port_guid"]) not in seen]
 
 
 def _fmt(value) -> str:
@@ -264,7 +290,8 @@ def _fmt(value) -> str:
 def compare(host: str, expected: list, links: dict) -> list[str]:
     """Planned cables (normalize_expected() entries or raw dicts) against discovered_links()
     -> problems in plan order, at most one per port (the first that applies: not found,
-    not Active, wrong far end, rate below plan)."""
+    Ethernet link layer, not Active, wrong far end, rate below plan). Switch names are compared
+    with padding removed: 'ib-sw1 ' is 'ib-sw1'."""
     problems = []
     for cable in normalize_expected(expected):
         port = cable["port"]
@@ -273,6 +300,10 @@ def compare(host: str, expected: list, links: dict) -> list[str]:
         want_rate = cable["rate_gbps"]
         if link is None:
             problems.append(f"{where}: port not found on this host")
+            continue
+        if not is_infiniband(link):
+            problems.append(f"{where}: link layer is {link.get('link_layer')}, not InfiniBand (an Ethernet port "
+                            f"is not part of the IB fabric)")
             continue
         state = link.get("state") or "unknown"
         if state != "Active":
@@ -285,7 +316,8 @@ def compare(host: str, expected: list, links: dict) -> list[str]:
                 problems.append(f"{where}: expected {want}, found no link in the fabric discovery "
                                 f"(the port is Active)")
                 continue
-            if (link["switch"], link.get("switch_port")) != (cable["switch"], cable["switch_port"]):
+            found = (norm_desc(link["switch"]), link.get("switch_port"))
+            if found != (norm_desc(cable["switch"]), cable["switch_port"]):
                 problems.append(f"{where}: expected {want}, found {link['switch']} port {link.get('switch_port')}")
                 continue
         rate = link.get("rate_gbps")

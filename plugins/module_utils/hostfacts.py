@@ -14,6 +14,7 @@ import re
 __all__ = [
     "norm_guid",
     "number",
+    "is_infiniband_port",
     "infiniband_facts",
     "gpu_facts",
     "nvlink_summary",
@@ -50,6 +51,13 @@ def number(value):
 
 # ---------------------------------------------------------------- InfiniBand
 
+def is_infiniband_port(port: dict) -> bool:
+    """Link layer InfiniBand (ibstat 'Link layer'; a missing one counts as InfiniBand). The
+    Ethernet ports of a ConnectX (DGX H100's ConnectX-7/BlueField Ethernet ports, a VPI port set
+    to ETH) are RoCE/Ethernet ports: never IB ports, never queried through the IB fabric."""
+    return " ".join(str(port.get("link_layer") or "InfiniBand").split()).lower() == "infiniband"
+
+
 def _port_record(ca: str, num: int, port: dict) -> dict:
     return {
         "name": f"{ca}/{num}",
@@ -75,10 +83,14 @@ def infiniband_facts(ibstat: dict, netdevs: list[dict] | None = None) -> dict:
 
     {'hcas': {name: {'name', 'type', 'ports_count', 'firmware', 'hardware_version',
     'node_guid', 'system_guid', 'ports': [port]}}, 'ports': [port, ...] (every HCA, in order),
-    'hca_count', 'port_count', 'active_ports': ['mlx5_0/1'], 'netdevs': {'ib0': 'mlx5_0/1'}}
+    'hca_count', 'port_count', 'active_ports': ['mlx5_0/1'], 'ethernet_ports': ['mlx5_1/1'],
+    'netdevs': {'ib0': 'mlx5_0/1'}}
     with port = {'name': 'mlx5_0/1', 'ca', 'num', 'state', 'physical_state', 'rate_gbps',
     'rate', 'lid', 'sm_lid', 'lmc', 'port_guid', 'link_layer', 'capability_mask', 'netdev',
-    'netdev_up'}. GUIDs are lower-case 0x + 16 hex digits.
+    'netdev_up'}. GUIDs are lower-case 0x + 16 hex digits. 'ports' holds every port of every HCA
+    whatever its link layer; 'active_ports' only Active InfiniBand ones; 'ethernet_ports' names
+    the ports whose link layer is Ethernet (RoCE), Active or not. 'netdev_up' is the netdev's own
+    state as ibdev2netdev prints it (operstate), which need not follow the port's.
     """
     hcas: dict = {}
     ports: list[dict] = []
@@ -108,7 +120,8 @@ def infiniband_facts(ibstat: dict, netdevs: list[dict] | None = None) -> dict:
         "ports": ports,
         "hca_count": len(hcas),
         "port_count": len(ports),
-        "active_ports": [p["name"] for p in ports if p["state"] == "Active"],
+        "active_ports": [p["name"] for p in ports if p["state"] == "Active" and is_infiniband_port(p)],
+        "ethernet_ports": [p["name"] for p in ports if not is_infiniband_port(p)],
         "netdevs": netdev_map,
     }
 
@@ -218,8 +231,13 @@ def _norm_model(name) -> str:
 
 
 def same_gpu_model(found, expected) -> bool:
-    """Names as nvidia-smi prints them: case, spacing and a leading 'NVIDIA ' do not matter."""
-    return _norm_model(found) == _norm_model(expected)
+    """Names as nvidia-smi prints them: case, spacing and a leading 'NVIDIA ' do not matter; a name the
+    classic nvidia-smi table cut ('Tesla V100-SXM2...', drivers before 530) matches by prefix."""
+    f, e = _norm_model(found), _norm_model(expected)
+    if f.endswith("..."):
+        stem = f[:-3].rstrip()
+        return bool(stem) and e.startswith(stem)
+    return f == e
 
 
 def _gpus(n: int) -> str:

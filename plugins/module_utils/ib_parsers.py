@@ -22,6 +22,7 @@ __all__ = [
     "parse_iblinkinfo",
     "parse_ibnetdiscover_ports",
     "switch_name",
+    "norm_desc",
 ]
 
 _RATE = re.compile(
@@ -54,6 +55,16 @@ def parse_rate(text: str) -> dict:
     width = m.group("width")
     return {"gbps": float(m.group("gbps")), "width": width.upper() if width else None,
             "speed": m.group("speed").upper() if m.group("speed") else None}
+
+
+def norm_desc(text):
+    """A node description as the fabric means it: real switches pad theirs ('SwitchX -  Mellanox
+    Technologies', NUL/space padded 64-byte NodeDescription; iblinkinfo -l right-aligns the local
+    name in 30 columns), so leading/trailing blanks go and inner runs of blanks become one space.
+    None stays None."""
+    if text is None:
+        return None
+    return " ".join(str(text).replace("\x00", " ").split())
 
 
 def _key(label: str) -> str:
@@ -198,16 +209,23 @@ def parse_ibv_devinfo(text: str) -> dict:
     return devices
 
 
-_I2N = re.compile(r"^(?P<ca>\S+)\s+port\s+(?P<port>\d+)\s+==>\s+(?P<netdev>\S+)\s+\((?P<state>[^)]*)\)")
+_I2N = re.compile(r"^(?P<ca>\S+)\s+port\s+(?P<port>\d+)\s+==>\s+(?P<netdev>\S+)\s+\(\s*(?P<state>[^)]*?)\s*\)")
 _I2N_V = re.compile(
     r"^(?P<pci>\S+)\s+(?P<ca>\S+)\s+\((?P<info>[^)]*)\)\s+(?P<desc>.*?)\s+fw\s+(?P<fw>\S+)\s+"
-    r"port\s+(?P<port>\d+)\s+\((?P<port_state>[^)]*)\)\s+==>\s+(?P<netdev>\S+)\s+\((?P<state>[^)]*)\)"
+    r"port\s+(?P<port>\d+)\s+\(\s*(?P<port_state>[^)]*?)\s*\)\s+==>\s+(?P<netdev>\S+)\s+\(\s*(?P<state>[^)]*?)\s*\)"
 )
 
 
 def parse_ibdev2netdev(text: str) -> list[dict]:
-    """ibdev2netdev [-v] -> [{'ca', 'port', 'netdev', 'state' ('Up'/'Down'), 'up': bool}];
-    -v lines add 'pci', 'fw', 'port_state', 'description'."""
+    """ibdev2netdev [-v] -> [{'ca', 'port', 'netdev', 'state', 'up': bool}];
+    -v lines add 'pci', 'fw', 'port_state', 'description'.
+
+    The script prints the netdev's own operstate, capitalised ('Up', 'Down', 'Unknown',
+    'Lowerlayerdown', ...), not the HCA port's: 'state' is kept as printed and 'up' is true only
+    for 'Up'. Netdev names are whatever the host calls them (ib0, ibp26s0, ibs5f0,
+    enp27s0f0np0, net1); anything after the closing parenthesis (a pasted '# comment') and the
+    extra blanks of `| column -t` are ignored. The IB port state of -v lines ('ACTIVE', padded
+    to 6 columns by the script) comes back stripped."""
     out = []
     for raw in text.splitlines():
         line = raw.strip()
@@ -239,9 +257,10 @@ _REMOTE = re.compile(
 
 def switch_name(description: str) -> str:
     """Managed Mellanox switches describe themselves 'MF0;<hostname>:<part>/U1'; return the
-    hostname, or the description unchanged."""
-    m = re.match(r"^MF0;([^:]+):", description or "")
-    return m.group(1) if m else description
+    hostname, or the description with its padding removed (norm_desc)."""
+    desc = norm_desc(description)
+    m = re.match(r"^MF0;([^:]+):", desc or "")
+    return m.group(1).strip() if m else desc
 
 
 def _parse_link(link: str) -> dict:
@@ -267,11 +286,11 @@ def parse_iblinkinfo(text: str) -> list[dict]:
             continue
         m = re.match(r"^\s*Switch:\s+(0x[0-9a-fA-F]+)\s+(.*):\s*$", raw)
         if m:
-            node_type, node_guid, node_name = "Switch", m.group(1), m.group(2)
+            node_type, node_guid, node_name = "Switch", m.group(1), norm_desc(m.group(2))
             continue
         m = re.match(r"^\s*(CA|Router):\s+(.*):\s*$", raw)
         if m:
-            node_type, node_guid, node_name = m.group(1), None, m.group(2)
+            node_type, node_guid, node_name = m.group(1), None, norm_desc(m.group(2))
             continue
         m = _LINK_PORT.match(raw)
         if not m:
@@ -279,7 +298,7 @@ def parse_iblinkinfo(text: str) -> list[dict]:
         entry = {"node_type": node_type, "node_name": node_name, "node_guid": node_guid, "port_guid": None,
                  "lid": int(m["lid"]), "port": int(m["port"])}
         if m["lname"] is not None:  # line mode: guid "name" lid port
-            entry["node_name"] = m["lname"].strip()
+            entry["node_name"] = norm_desc(m["lname"])
             entry["port_guid"] = m["guid"]
             if entry["node_type"] is None:
                 entry["node_type"] = "Switch" if entry["node_name"].startswith("MF0;") else "CA"
@@ -291,8 +310,9 @@ def parse_iblinkinfo(text: str) -> list[dict]:
         entry["remote"] = None
         entry["note"] = None
         if r:
-            entry["remote"] = {"lid": int(r["lid"]), "port": int(r["port"]), "name": r["name"], "guid": r["guid"],
-                               "switch_name": switch_name(r["name"])}
+            name = norm_desc(r["name"])
+            entry["remote"] = {"lid": int(r["lid"]), "port": int(r["port"]), "name": name, "guid": r["guid"],
+                               "switch_name": switch_name(name)}
             note = (r["note"] or "").strip()
             entry["note"] = note or None
         elif "Port not available" in remote:
@@ -313,7 +333,7 @@ _NETDISC_REMOTE = re.compile(
 
 def parse_ibnetdiscover_ports(text: str) -> list[dict]:
     """ibnetdiscover --ports -> [{'type', 'lid', 'port', 'guid', 'width', 'speed', 'name',
-    'remote': None | {'type', 'lid', 'port', 'guid', 'name'}}]."""
+    'remote': None | {'type', 'lid', 'port', 'guid', 'name'}}]. Names are norm_desc()'d."""
     out = []
     for raw in text.splitlines():
         line = raw.strip()
@@ -325,11 +345,11 @@ def parse_ibnetdiscover_ports(text: str) -> list[dict]:
         rest = m["rest"]
         r = _NETDISC_REMOTE.match(rest)
         if r:
-            entry["name"] = r["name"]
+            entry["name"] = norm_desc(r["name"])
             entry["remote"] = {"type": r["type"], "lid": int(r["lid"]), "port": int(r["port"]),
-                               "guid": r["guid"], "name": r["rname"]}
+                               "guid": r["guid"], "name": norm_desc(r["rname"])}
         else:
             n = re.search(r"'(.*)'\s*$", rest)
-            entry["name"] = n.group(1) if n else None
+            entry["name"] = norm_desc(n.group(1)) if n else None
         out.append(entry)
     return out

@@ -18,7 +18,10 @@ description:
     name the pod uses). Switch names come from the managed switches' node description
     C(MF0;<switch name>:<part>/U1), or from O(switch_guids).
   - When two switches have no link between them they are two subnets, so C(iblinkinfo) runs
-    once more from each Active port the first run did not reach (C(-C ca -P port)).
+    once more from each Active InfiniBand port the first run did not reach (C(-C ca -P port)).
+  - Ports whose link layer is Ethernet (RoCE) are never used to query the fabric; a planned cable on
+    such a port is a problem (C(dgx03 mlx5_4/1: link layer is Ethernet, not InfiniBand ...)).
+  - Node descriptions are compared with their padding removed (real switches pad them).
   - >-
     Returns RV(problems), one sentence per port that differs from the plan, for example
     C(dgx03 mlx5_2/1: expected ib-sw2 port 7, found ib-sw1 port 7),

@@ -84,7 +84,9 @@ ansible_facts:
           description:
             - Every port of every HCA, in ibstat order. C(rate_gbps) is the 4X rate in Gb/s as a
               number (100 for EDR; a Down port reports 10). GUIDs are C(0x) and 16 lower-case hex digits.
-            - C(netdev) and C(netdev_up) are null without C(ibdev2netdev).
+            - C(netdev) and C(netdev_up) are null without C(ibdev2netdev). C(netdev_up) is the netdev's own
+              state (operstate) as ibdev2netdev prints it, not the port's; an Active port can have a Down netdev.
+            - C(link_layer) is C(InfiniBand) or C(Ethernet).
           type: list
           elements: dict
           sample:
@@ -112,12 +114,21 @@ ansible_facts:
           type: int
           sample: 4
         active_ports:
-          description: Names (C(mlx5_0/1)) of the ports in state Active.
+          description:
+            - Names (C(mlx5_0/1)) of the InfiniBand ports in state Active. A port whose link layer is
+              Ethernet (RoCE; the Ethernet ports of a DGX H100, a VPI port set to ETH) is never listed here.
           type: list
           elements: str
           sample: [mlx5_0/1, mlx5_1/1]
+        ethernet_ports:
+          description: Names of the ports whose link layer is Ethernet, Active or not (they stay in C(ports)).
+          type: list
+          elements: str
+          sample: [mlx5_4/1, mlx5_5/1]
         netdevs:
-          description: IPoIB interface -> port name, from C(ibdev2netdev).
+          description:
+            - Netdev (IPoIB, or the netdev of an Ethernet port; any name, C(ib0), C(ibp26s0), C(enp27s0f0np0))
+              -> port name, from C(ibdev2netdev).
           type: dict
           sample: {ib0: mlx5_0/1}
         ibstat_panic:

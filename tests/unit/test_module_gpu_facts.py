@@ -70,6 +70,9 @@ def test_query_rows_become_devices_with_memory_and_models():
 def test_model_and_platform_names_compare_loosely():
     assert same_gpu_model("NVIDIA  Tesla V100-SXM2-32GB", "tesla v100-sxm2-32gb")
     assert not same_gpu_model("Tesla V100-SXM2-16GB", "Tesla V100-SXM2-32GB")
+    # the classic table (drivers before 530) cuts names to 18 characters
+    assert same_gpu_model("Tesla V100-SXM2...", "Tesla V100-SXM2-32GB")
+    assert not same_gpu_model("Tesla P100-SXM2...", "Tesla V100-SXM2-32GB") and not same_gpu_model("...", "x")
     assert same_platform("DGX Server for DGX-1", "DGX-1")
     assert same_platform("DGX Server for DGX A100", "DGX-A100")
     assert not same_platform("DGX Server for DGX A100", "DGX-1")

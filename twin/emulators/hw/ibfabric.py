@@ -1,7 +1,9 @@
 """The subnet as infiniband-diags' libibnetdiscover sees it, built from the twin's fabric
 file (stdlib only). Shared by the emulated iblinkinfo and ibnetdiscover.
 
-Only Active links are discovered. Discovery starts at the local host's first Active port
+Only Active InfiniBand links are discovered: a link whose link_layer is Ethernet (a RoCE port
+cabled to an Ethernet switch) is no part of the subnet and is dropped, as are the local host's
+Ethernet ports. Discovery starts at the local host's first Active port
 (or the -C/-P port) and follows Active cables and ISLs, so two switches with no ISL between
 them are two subnets, as on a real pod. Without a local hardware file (running on the
 controller) every node is shown.
@@ -50,6 +52,8 @@ def build(fab: dict) -> tuple[list[Node], dict]:
         switches[sw["name"]] = node
     cas: dict[tuple[str, str], Node] = {}
     for link in sorted(fab["links"], key=lambda lk: (lk["host"], lk["ca"], lk["port"])):
+        if link.get("link_layer") == "Ethernet":
+            continue
         key = (link["host"], link["ca"])
         node = cas.get(key)
         if node is None:
@@ -90,6 +94,11 @@ def discover(fab: dict, hw: dict | None, ca_name: str | None = None, port_num: i
     a dual-port CA cabled to two unconnected switches does not join their subnets, and
     only the CA ports reached from this subnet are shown.
     """
+    if hw is not None:  # this host knows which of its ports are Ethernet even if the fabric file does not
+        eth = {(hw["host"], h["name"], p["num"]) for h in hw.get("hcas") or [] for p in h["ports"]
+               if p.get("link_layer") == "Ethernet"}
+        if eth:
+            fab = {**fab, "links": [lk for lk in fab["links"] if (lk["host"], lk["ca"], lk["port"]) not in eth]}
     nodes, cas = build(fab)
     if hw is None:
         for n in nodes:
@@ -104,7 +113,8 @@ def discover(fab: dict, hw: dict | None, ca_name: str | None = None, port_num: i
             if port_num and p["num"] != port_num:
                 continue
             node = cas.get((hw["host"], hca["name"]))
-            if p["state_num"] == 4 and node and p["num"] in node.ports and node.ports[p["num"]].remote:
+            if (p["state_num"] == 4 and p.get("link_layer") != "Ethernet" and node and p["num"] in node.ports
+                    and node.ports[p["num"]].remote):
                 start = node.ports[p["num"]]
                 break
         if start:
@@ -137,21 +147,28 @@ def discover(fab: dict, hw: dict | None, ca_name: str | None = None, port_num: i
     return out, None
 
 
-def load_views(tool: str, argv: list[str]):
-    """Common option handling: -C ca, -P port. Returns (nodes, remaining args)."""
-    ca_name, port_num, rest = None, None, []
-    it = iter(argv)
-    for a in it:
-        if a in ("-C", "--Ca"):
-            ca_name = next(it, None)
-        elif a in ("-P", "--Port"):
-            port_num = int(next(it, "0"))
-        else:
-            rest.append(a)
+CA_PORT_OPTIONS = [
+    ("Ca", "C", 1, "<ca>", "Ca name to use"),
+    ("Port", "P", 1, "<port>", "Ca port number to use"),
+]
+
+
+def load_views(tool: str, argv: list[str], options: list[tuple], args: str = ""):
+    """Option handling of the infiniband-diags fabric tools (ibdiag_process_opts: unknown option
+    -> getopt's message and the usage on stderr, exit 2), then discovery from -C ca / -P port.
+    Returns (nodes, error message or None, {long option name: value})."""
+    opts, _operands = twinhw.ibdiag_options(tool, argv, options, args)
+    given = dict(opts)
+    port_num = None
+    if given.get("Port") is not None:
+        try:
+            port_num = int(given["Port"], 0)
+        except ValueError:
+            port_num = 0
     fab = twinhw.fabric_or_die(tool)
     try:
         hw = twinhw.load_hardware()
     except twinhw.TwinHardwareError:
         hw = None
-    nodes, err = discover(fab, hw, ca_name, port_num)
-    return nodes, err, rest
+    nodes, err = discover(fab, hw, given.get("Ca"), port_num)
+    return nodes, err, given

@@ -39,25 +39,29 @@ def port_line(node: ibfabric.Node, p: ibfabric.Port, line_mode: bool) -> str:
     return prefix + "%6d %4d[%2s] ==%s==>  %s" % (node.lid, p.num, "", link_str(p), remote_str(p, line_mode))
 
 
+OPTIONS = [  # the iblinkinfo.c options the twin emulates; the others are refused as unknown
+    ("switch", "S", 1, "<port_guid>", "start partial scan at the port specified by <port_guid> (hex format)"),
+    ("port-guid", "G", 1, "<port_guid>", "(same as -S)"),
+    ("down", "d", 0, None, "print only down links"),
+    ("line", "l", 0, None, "(line mode) print all information for each link on a single line"),
+    ("switches-only", None, 0, None, "print only switches"),
+    ("cas-only", None, 0, None, "print only CAs"),
+] + ibfabric.CA_PORT_OPTIONS + twinhw.IBDIAG_COMMON
+
+
 def main(argv: list[str]) -> int:
-    if "-h" in argv or "--help" in argv:
-        print("Usage: iblinkinfo [options]\n  -C <ca> -P <port> -l/--line -S/--GUID <guid> "
-              "--switches-only --cas-only")
-        return 0
-    nodes, err, rest = ibfabric.load_views("iblinkinfo", argv)
+    nodes, err, given = ibfabric.load_views("iblinkinfo", argv, OPTIONS)
     if err:
         twinhw.die(f"ibwarn: [{os.getpid()}] ibnd_discover_fabric: {err}\n"
                    f"src/iblinkinfo.c:{os.getpid() % 900 + 100}; {err}", 255)
-    line_mode = "-l" in rest or "--line" in rest
-    only_guid = None
-    for flag in ("-S", "--GUID"):
-        if flag in rest:
-            pos = rest.index(flag)
-            only_guid = twinhw.guid_int(rest[pos + 1]) if pos + 1 < len(rest) else None
+    line_mode = "line" in given
+    down_only = "down" in given
+    guid = given.get("switch") or given.get("port-guid")
+    only_guid = twinhw.guid_int(guid) if guid else None
     kinds = {"SW", "CA"}
-    if "--switches-only" in rest:
+    if "switches-only" in given:
         kinds = {"SW"}
-    if "--cas-only" in rest:
+    if "cas-only" in given:
         kinds = {"CA"}
     # CAs first, then switches, as the fabric list comes out of libibnetdiscover
     ordered = [n for n in nodes if n.kind == "CA"] + [n for n in nodes if n.kind == "SW"]
@@ -67,13 +71,18 @@ def main(argv: list[str]) -> int:
             continue
         if only_guid is not None and twinhw.guid_int(node.guid) != only_guid:
             continue
+        ports = [node.ports[num] for num in sorted(node.ports)]
+        if down_only:
+            ports = [p for p in ports if p.state_num == 1]
+            if not ports:
+                continue
         if not line_mode:
             if node.kind == "SW":
                 out.append(f"Switch: {node.guid} {node.desc}:")
             else:
                 out.append(f"CA: {node.desc}:")
-        for num in sorted(node.ports):
-            out.append(port_line(node, node.ports[num], line_mode))
+        for p in ports:
+            out.append(port_line(node, p, line_mode))
     if out:
         print("\n".join(out))
     return 0

@@ -3,7 +3,7 @@
 """Emulated ibnetdiscover (infiniband-diags) for the deploy-pod twin.
 
 Supported: -p/--ports (the port report of ibnetdiscover.c dump_ports_report) and
--l/--list, -S/--switch_list, -H/--Hca_list (node lists). The default topology-file
+-l/--list, -S/--Switch_list, -H/--Hca_list, -R/--Router_list (node lists), -C/-P, -t, -z. The default topology-file
 output is not emulated: the twin prints the port report and says so on stderr.
 """
 
@@ -56,23 +56,30 @@ def node_list(nodes: list, kinds: set[str]) -> list[str]:
     return out
 
 
+OPTIONS = [  # the ibnetdiscover.c options the twin emulates; the others are refused as unknown
+    ("list", "l", 0, None, "list of connected nodes"),
+    ("Hca_list", "H", 0, None, "list of connected CAs"),
+    ("Switch_list", "S", 0, None, "list of connected switches"),
+    ("Router_list", "R", 0, None, "list of connected routers"),
+    ("ports", "p", 0, None, "obtain a ports report"),
+] + ibfabric.CA_PORT_OPTIONS + twinhw.IBDIAG_COMMON
+
+
 def main(argv: list[str]) -> int:
-    if "-h" in argv or "--help" in argv:
-        print("Usage: ibnetdiscover [-p|--ports] [-l|--list] [-S|--switch_list] [-H|--Hca_list] "
-              "[-C ca] [-P port]")
-        return 0
-    nodes, err, rest = ibfabric.load_views("ibnetdiscover", argv)
+    nodes, err, given = ibfabric.load_views("ibnetdiscover", argv, OPTIONS, "[<topology-file>]")
     if err:
         twinhw.die(f"ibwarn: [{os.getpid()}] ibnd_discover_fabric: {err}\n"
                    f"src/ibnetdisc.c:{os.getpid() % 900 + 100}; {err}", 255)
-    if "-l" in rest or "--list" in rest:
+    if "list" in given:
         lines = node_list(nodes, {"SW", "CA"})
-    elif "-S" in rest or "--switch_list" in rest:
+    elif "Switch_list" in given:
         lines = node_list(nodes, {"SW"})
-    elif "-H" in rest or "--Hca_list" in rest:
+    elif "Hca_list" in given:
         lines = node_list(nodes, {"CA"})
+    elif "Router_list" in given:
+        lines = []  # a pod fabric has no IB routers
     else:
-        if "-p" not in rest and "--ports" not in rest:
+        if "ports" not in given:
             sys.stderr.write("ibnetdiscover: deploy-pod twin prints the --ports report only\n")
         lines = ports_report(nodes)
     if lines:

@@ -8,15 +8,17 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 import twinhw  # noqa: E402
 
-USAGE = """Usage: ibstat [options] <ca_name> [portnum]
-
-Options:
-  --list_of_cas, -l        list all IB devices
-  --short, -s              short output
-  --port_list, -p          show port list
-  --version, -V            show version
-  --help, -h               help message
-"""
+OPTIONS = [  # ibstat.c custom options, then the common ones it keeps (it excludes "CDeGKLPsty")
+    ("list_of_cas", "l", 0, None, "list all IB devices"),
+    ("short", "s", 0, None, "short output"),
+    ("port_list", "p", 0, None, "show port list"),
+    ("config", "z", 1, "<config>", f"use config file, default: {twinhw.IBDIAG_CONFIG}"),
+    ("verbose", "v", 0, None, "increase verbosity level"),
+    ("debug", "d", 0, None, "raise debug level"),
+    ("help", "h", 0, None, "help message"),
+    ("version", "V", 0, None, "show version"),
+]
+EXAMPLES = ["-l       # list all IB devices", "mthca0 2 # stat port 2 of 'mthca0'"]
 
 
 def ibpanic(msg: str) -> None:
@@ -56,27 +58,9 @@ def ca_dump(ca: dict, short: bool = False) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    flags, args = set(), []
-    for a in argv:
-        if a in ("-l", "--list_of_cas"):
-            flags.add("l")
-        elif a in ("-s", "--short"):
-            flags.add("s")
-        elif a in ("-p", "--port_list"):
-            flags.add("p")
-        elif a in ("-d", "--debug"):
-            pass
-        elif a in ("-V", "--version"):
-            print("ibstat BUILD VERSION: 44.0 (deploy-pod twin)")
-            return 0
-        elif a in ("-h", "--help"):
-            sys.stderr.write(USAGE)
-            return 0
-        elif a.startswith("-"):
-            sys.stderr.write(f"ibstat: unrecognized option '{a}'\n{USAGE}")
-            return 255
-        else:
-            args.append(a)
+    opts, args = twinhw.ibdiag_options("ibstat", argv, OPTIONS, "<ca_name> [portnum]", EXAMPLES)
+    flags = {"list_of_cas": "l", "short": "s", "port_list": "p"}
+    flags = {flags[name] for name, _ in opts if name in flags}
     hw = twinhw.load_or_die("ibstat")
     cas = hw["hcas"]
     if "l" in flags:

@@ -32,24 +32,34 @@ def port_block(ca: dict, port: dict) -> str:
     ])
 
 
+USAGE = ("Usage:  ibstatus  [-h] [devname[:portnum]]\n"
+         "\t-h:\tthis help screen\n"
+         "\tExamples:\n"
+         "\t\tibstatus mthca1\t\t# shows status of all ports of 'mthca1'\n"
+         "\t\tibstatus mthca0:2\t# shows status port number 2 of 'mthca0'\n"
+         "\t\tibstatus\t\t# default: shows status of all 'mthca0' ports\n")
+
+
 def main(argv: list[str]) -> int:
-    if argv and argv[0] in ("-h", "--help"):
-        print("Usage: ibstatus [-h] [devname[:port]]...")
-        return 0
+    """infiniband-diags/scripts/ibstatus: only '-h' is an option (usage on stdout, exit 255); any
+    other word, '--foo' included, is taken as a device name, and a device without sysfs files is
+    'Fatal error:' on stdout, exit 255, after the blocks of the arguments before it."""
+    if argv and argv[0] == "-h":
+        sys.stdout.write(USAGE)
+        return 255
     hw = twinhw.load_or_die("ibstatus")
-    out = []
     if not argv:
-        for ca in hw["hcas"]:
-            out += [port_block(ca, p) for p in ca["ports"]]
+        sys.stdout.write("".join(port_block(ca, p) for ca in hw["hcas"] for p in ca["ports"]))
+        return 0
     for arg in argv:
         name, _, num = arg.partition(":")
         ca = twinhw.find_hca(hw, name)
         if ca is None:
-            sys.stderr.write(f"ibstatus: device '{name}' not found\n")  # script: "no such device"
-            return 1
+            print(f"Fatal error:  device '{name}': sys files not found (/sys/class/infiniband/{name}/ports)")
+            return 255
         ports = [p for p in ca["ports"] if not num or str(p["num"]) == num]
-        out += [port_block(ca, p) for p in ports]
-    sys.stdout.write("".join(out))
+        sys.stdout.write("".join(port_block(ca, p) for p in ports))
+        sys.stdout.flush()
     return 0
 
 

@@ -17,11 +17,12 @@ WIDTH = {"1X": 1, "4X": 2, "8X": 4, "12X": 8, "2X": 16}
 USAGE = """Usage: ibv_devinfo             print the ca attributes
 
 Options:
-  -d, --ib-dev=<dev>     use IB device <dev> (default all devices found)
+  -d, --ib-dev=<dev>     use IB device <dev> (default first device found)
   -i, --ib-port=<port>   use port <port> of IB device (default all ports)
   -l, --list             print only the IB devices names
   -v, --verbose          print all the attributes of the IB device(s)
 """
+OPTIONS = [("ib-dev", "d", True), ("ib-port", "i", True), ("list", "l", False), ("verbose", "v", False)]
 
 
 def device(ca: dict, only_port: int | None, verbose: bool) -> str:
@@ -96,39 +97,41 @@ def devices_main() -> int:
 def main(argv: list[str]) -> int:
     if os.path.basename(sys.argv[0]).startswith("ibv_devices"):
         return devices_main()
+    # libibverbs/examples/devinfo.c: getopt_long "d:i:lv" (no -h); a bad option gets getopt's
+    # message on stderr, the usage on stdout and exit status 255 (return -1); -i <= 0 the usage, 1
+    try:
+        opts, _operands = twinhw.getopt(argv, OPTIONS)  # operands are ignored, as by the real tool
+    except twinhw.GetoptError as exc:
+        sys.stderr.write(f"ibv_devinfo: {exc}\n")
+        sys.stdout.write(USAGE)
+        return 255
     dev, port, verbose, list_only = None, None, False, False
-    it = iter(argv)
-    for a in it:
-        if a in ("-d", "--ib-dev"):
-            dev = next(it, None)
-        elif a.startswith("--ib-dev="):
-            dev = a.split("=", 1)[1]
-        elif a.startswith("-d") and len(a) > 2:
-            dev = a[2:]
-        elif a in ("-i", "--ib-port"):
-            port = int(next(it, "1"))
-        elif a.startswith("--ib-port="):
-            port = int(a.split("=", 1)[1])
-        elif a in ("-v", "--verbose"):
+    for name, value in opts:
+        if name == "ib-dev":
+            dev = value
+        elif name == "ib-port":
+            try:
+                port = int(value, 0)
+            except ValueError:
+                port = 0
+            if port <= 0:
+                sys.stdout.write(USAGE)
+                return 1
+        elif name == "verbose":
             verbose = True
-        elif a in ("-l", "--list"):
+        elif name == "list":
             list_only = True
-        elif a in ("-h", "--help"):
-            print(USAGE, end="")
-            return 0
-        elif a.startswith("-"):
-            sys.stderr.write(USAGE)
-            return 1
-        # a positional argument is ignored, as the real tool does
+            break  # the real tool prints the list as soon as it meets -l
     hw = twinhw.load_or_die("ibv_devinfo")
     cas = hw["hcas"]
     if list_only:
         print(f"{len(cas)} HCA{'s' if len(cas) != 1 else ''} found:")
         for ca in cas:
             print(f"\t{ca['name']}")
+        print()
         return 0
     if not cas:
-        print("No IB devices found")
+        sys.stderr.write("No IB devices found\n")
         return 255
     if dev is not None:
         ca = twinhw.find_hca(hw, dev)

@@ -23,33 +23,54 @@ MAX_MPPS = 2.8      # message-rate ceiling for small messages (Mpps)
 EFFICIENCY = 0.99   # share of the 4X rate a large RDMA write reaches
 
 
-def parse(argv):
+# the perftest options the twin emulates (perftest_parameters.c names); any other, real or not, is
+# refused as perftest refuses an unknown one
+OPTIONS = [("ib-dev", "d", True), ("ib-port", "i", True), ("all", "a", False), ("size", "s", True),
+           ("iters", "n", True), ("port", "p", True), ("qp", "q", True), ("report_gbits", None, False),
+           ("CPU-freq", "F", False), ("gid-index", "x", True), ("help", "h", False)]
+
+
+def usage(prog: str) -> str:
+    return (f"Usage:\n  {prog}            start a server and wait for connection\n"
+            f"  {prog} <host>     connect to server at <host>\n\nOptions:\n"
+            "  -a, --all  Run sizes from 2 till 2^23\n"
+            "  -d, --ib-dev=<dev>  Use IB device <dev> (default first device found)\n"
+            "  -F, --CPU-freq  Do not show a warning even if cpufreq_ondemand module is loaded, and cpu-freq is not "
+            "on max\n"
+            "  -h, --help  Show this help screen.\n"
+            "  -i, --ib-port=<port>  Use port <port> of IB device (default 1)\n"
+            "  -n, --iters=<iters>  Number of exchanges (at least 5, default 5000)\n"
+            "  -p, --port=<port>  Listen on/connect to port <port> (default 18515)\n"
+            "  -q, --qp=<num of qp's>  Num of qp's(default 1)\n"
+            "  -s, --size=<size>  Size of message to exchange (default 65536)\n"
+            "  -x, --gid-index=<index>  Test uses GID with GID index (Default : IB - no gid . ETH - 0)\n"
+            "      --report_gbits  Report Max/Average BW of test in Gbit/sec (instead of MB/sec)\n")
+
+
+def parse(argv, prog="ib_write_bw"):
     o = {"dev": None, "ib_port": 1, "all": False, "size": 65536, "iters": 5000, "tcp_port": 18515,
          "gbits": False, "server": None, "qps": 1}
-    it = iter(argv)
-    for a in it:
-        if a in ("-d", "--ib-dev"):
-            o["dev"] = next(it, None)
-        elif a in ("-i", "--ib-port"):
-            o["ib_port"] = int(next(it, "1"))
-        elif a in ("-a", "--all"):
+    try:
+        opts, operands = twinhw.getopt(argv, OPTIONS)
+    except twinhw.GetoptError as exc:
+        # perftest_parameters.c parser(): getopt's message, then its own two lines on stderr,
+        # the usage on stdout; the test exits with FAILURE (1)
+        sys.stderr.write(f"{prog}: {exc}\n Invalid Command or flag.\n Please check command line and run again.\n\n")
+        sys.stdout.write(usage(prog))
+        sys.exit(1)
+    keys = {"ib-dev": "dev", "ib-port": "ib_port", "size": "size", "iters": "iters", "port": "tcp_port", "qp": "qps"}
+    for name, value in opts:
+        if name == "help":
+            sys.stdout.write(usage(prog))
+            sys.exit(0)
+        if name == "all":
             o["all"] = True
-        elif a in ("-s", "--size"):
-            o["size"] = int(next(it, "65536"))
-        elif a in ("-n", "--iters"):
-            o["iters"] = int(next(it, "5000"))
-        elif a in ("-p", "--port"):
-            o["tcp_port"] = int(next(it, "18515"))
-        elif a in ("-q", "--qp"):
-            o["qps"] = int(next(it, "1"))
-        elif a == "--report_gbits":
+        elif name == "report_gbits":
             o["gbits"] = True
-        elif a in ("-D", "--duration", "-x", "--gid-index", "-m", "--mtu", "-t", "--tx-depth", "-b"):
-            next(it, None) if a != "-b" else None
-        elif a.startswith("-"):
-            pass  # accepted and ignored (-F, -R, --cpu_util, ...)
-        else:
-            o["server"] = a
+        elif name in keys:
+            o[keys[name]] = value if name == "ib-dev" else int(value, 0)
+    if operands:
+        o["server"] = operands[0]
     return o
 
 
@@ -110,8 +131,9 @@ def results(o, rate_gbps):
 
 
 def main(argv):
-    test = TESTS.get(os.path.basename(sys.argv[0]).removesuffix(".py"), "RDMA_Write")
-    o = parse(argv)
+    prog = os.path.basename(sys.argv[0]).removesuffix(".py")
+    test = TESTS.get(prog, "RDMA_Write")
+    o = parse(argv, prog if prog in TESTS else "ib_write_bw")
     hw = twinhw.load_or_die("perftest")
     ca, port = local_port(hw, o["dev"], o["ib_port"])
     me = my_address(hw, port, o["tcp_port"])

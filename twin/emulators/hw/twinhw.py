@@ -59,8 +59,16 @@ hcas              list of HCA dicts:
         width      str, "4X"
         lid        int, base LID (0 when Down); sm_lid int (0 when Down); lmc int (0)
         port_guid  str; cap_mask str ("0x2651e848"); link_layer str ("InfiniBand")
-        mtu        int, 4096
-        netdev     str, IPoIB interface ("ib0"); null if none
+        link_layer "InfiniBand" (default) | "Ethernet": an Ethernet (RoCE) port prints as real
+                   ibstat/ibv_devinfo do for one: LID and SM LID 0, cap_mask always 0x00010000, rate the
+                   Ethernet speed in Gb/s, port GUID the EUI-64 of its MAC; it never appears in
+                   iblinkinfo/ibnetdiscover (its fabric link is dropped)
+        mac        str, "0c:42:a1:1d:d1:2a" (Ethernet ports; default: node GUID bytes 0-2 and 5-7
+                   plus port - 1, as ConnectX derives it)
+        mtu        int, 4096 (1024 for an Ethernet port: active_mtu of a 1500-byte netdev)
+        netdev     str, netdev name ("ib0", "ibp26s0", "enp27s0f0np0"); null if none
+        netdev_state str, operstate ibdev2netdev prints when the container has no such
+                   interface ("up" | "down"; default "up"); with one, /sys/class/net/NAME/operstate
         remote     {"switch": "ib-sw1", "port": 3} or null (not cabled)
 
 Pod-wide: ``/var/lib/deploy-pod-twin/fabric.json`` (env ``DEPLOY_POD_TWIN_FABRIC``)
@@ -69,7 +77,11 @@ schema, pod       as above; sm_lid int (LID of the switch running the SM)
 switches          list of dicts:
     name *        str, "ib-sw1"
     hw_model      str, "sb7800"
-    description   str, node description, "MF0;ib-sw1:MSB7800/U1"
+    description   str, node description, "MF0;ib-sw1:MSB7800/U1", printed verbatim (padding
+                  included) by iblinkinfo/ibnetdiscover
+    managed       bool, default true; false = an unmanaged switch: its description is the
+                  firmware's own, padded as real ones are ("SwitchX -  Mellanox Technologies",
+                  "SwitchIB Mellanox Technologies", "Quantum Mellanox Technologies") by hw_model
     guid          str, "0x7cfe9003..."; lid int; ports int (36); rate_gbps int (100)
 links             list, one per host HCA port (cabled or not):
     host *, ca *, port *   where the cable starts
@@ -184,10 +196,19 @@ def normalize_port(port: dict, ca: dict | None = None) -> dict:
     p["sm_lid"] = 0 if down else int(p.get("sm_lid") or 0)
     p["lmc"] = int(p.get("lmc") or 0)
     base = (ca or {}).get("node_guid") or "0x0000000000000000"
-    p["port_guid"] = fmt_guid(p.get("port_guid") or (guid_int(base) + p["num"] - 1))
-    p["cap_mask"] = p.get("cap_mask") or "0x2651e848"
-    p["link_layer"] = p.get("link_layer") or "InfiniBand"
-    p["mtu"] = int(p.get("mtu") or 4096)
+    p["link_layer"] = "Ethernet" if str(p.get("link_layer") or "").strip().lower() == "ethernet" else "InfiniBand"
+    if p["link_layer"] == "Ethernet":
+        # RoCE: no subnet manager, no LIDs (ibstat prints 0, ibv_devinfo port_lid 0); the port GUID
+        # is the MAC's modified EUI-64 (0c:42:a1:1d:d1:2a -> 0x0e42a1fffe1dd12a)
+        p["lid"], p["sm_lid"] = 0, 0
+        p["mac"] = p.get("mac") or default_mac(base, p["num"])
+        p["port_guid"] = fmt_guid(p.get("port_guid") or mac_guid(p["mac"]))
+        p["cap_mask"] = "0x00010000"  # what real ConnectX RoCE ports show, whatever an IB mask says
+        p["mtu"] = int(p.get("mtu") or 1024)
+    else:
+        p["port_guid"] = fmt_guid(p.get("port_guid") or (guid_int(base) + p["num"] - 1))
+        p["cap_mask"] = p.get("cap_mask") or "0x2651e848"
+        p["mtu"] = int(p.get("mtu") or 4096)
     p.setdefault("netdev", None)
     p.setdefault("remote", None)
     return p
@@ -253,12 +274,15 @@ def normalize_fabric(fab: dict) -> dict:
         s["ports"] = int(s.get("ports") or 36)
         s["rate_gbps"] = int(s.get("rate_gbps") or 100)
         s.setdefault("description", "MF0;%s:%s/U1" % (s.get("name", "switch"), "MSB7800"))
+        if s.get("managed") is False:
+            s["description"] = unmanaged_description(s.get("hw_model"))
         switches.append(s)
     f["switches"] = switches
     links = []
     for link in f.get("links") or []:
         lk = normalize_port({**link, "num": link.get("port", 1)})
         lk.update({k: link.get(k) for k in ("host", "ca", "switch", "switch_port")})
+        lk["port_guid"] = fmt_guid(link.get("port_guid") or lk["port_guid"])
         lk["node_guid"] = fmt_guid(link.get("node_guid") or lk["port_guid"])
         lk["node_desc"] = link.get("node_desc") or f"{link.get('host')} {link.get('ca')}"
         lk["port"] = lk["num"]
@@ -274,11 +298,40 @@ def normalize_fabric(fab: dict) -> dict:
     return f
 
 
+# NodeDescription of unmanaged Mellanox switches, as real fabrics show them (the SwitchX one
+# with its two spaces: ibswitches/ibnetdiscover output pasted in public docs and issues)
+UNMANAGED_DESCRIPTIONS = {"sx": "SwitchX -  Mellanox Technologies", "sb": "SwitchIB Mellanox Technologies",
+                          "qm8": "Quantum Mellanox Technologies"}
+
+
+def unmanaged_description(hw_model) -> str:
+    model = str(hw_model or "").lower()
+    for prefix, desc in sorted(UNMANAGED_DESCRIPTIONS.items(), key=lambda kv: -len(kv[0])):
+        if model.startswith(prefix):
+            return desc
+    return "SwitchIB Mellanox Technologies"
+
+
 def guid_int(value) -> int:
     if isinstance(value, int):
         return value
     text = str(value).strip().lower().replace(":", "")
     return int(text, 16) if text else 0
+
+
+def default_mac(node_guid, num: int = 1) -> str:
+    """ConnectX node GUID 0x0c42a103001dd12a -> MAC 0c:42:a1:1d:d1:2a (bytes 0-2 and 5-7) + port - 1."""
+    h = "%016x" % guid_int(node_guid)
+    mac = (int(h[:6] + h[10:], 16) + max(num, 1) - 1) & 0xFFFFFFFFFFFF
+    m = "%012x" % mac
+    return ":".join(m[i:i + 2] for i in range(0, 12, 2))
+
+
+def mac_guid(mac: str) -> int:
+    """MAC -> modified EUI-64 (universal/local bit flipped, ff:fe in the middle), as RoCE port GUIDs."""
+    b = [int(x, 16) for x in str(mac).replace("-", ":").split(":")]
+    b[0] ^= 0x02
+    return int("".join("%02x" % x for x in b[:3] + [0xFF, 0xFE] + b[3:]), 16)
 
 
 def fmt_guid(value) -> str:
@@ -358,3 +411,124 @@ def fabric_or_die(tool: str) -> dict:
     except TwinHardwareError as exc:
         die(f"{tool}: deploy-pod twin: {exc}", 1)
     raise AssertionError("unreachable")
+
+
+# ---------------------------------------------------------------- command lines
+
+class GetoptError(Exception):
+    """An option glibc's getopt_long rejects; the message is the one it prints (without the prog)."""
+
+
+def getopt(argv: list[str], options: list[tuple]) -> tuple[list[tuple[str, str | None]], list[str]]:
+    """glibc getopt_long over argv (GNU order: options and operands mixed, '--' ends options).
+
+    options: (long name, short letter or None, takes an argument). Returns ([(long name, value)],
+    operands). A long option may be given by a unique prefix, as getopt_long allows. Raises
+    GetoptError with glibc's wording: "unrecognized option '--foo'", "invalid option -- 'q'",
+    "option requires an argument -- 'd'", "option '--ib-dev' requires an argument".
+    """
+    by_long = {o[0]: o for o in options}
+    by_short = {o[1]: o for o in options if o[1]}
+    out: list[tuple[str, str | None]] = []
+    operands: list[str] = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        i += 1
+        if a == "--":
+            operands += argv[i:]
+            break
+        if a.startswith("--"):
+            name, eq, value = a[2:].partition("=")
+            opt = by_long.get(name)
+            if opt is None:
+                hits = [o for n, o in by_long.items() if n.startswith(name)] if name else []
+                if len(hits) > 1:
+                    raise GetoptError(f"option '{a.split('=')[0]}' is ambiguous; possibilities:"
+                                      + "".join(f" '--{o[0]}'" for o in hits))
+                if not hits:
+                    raise GetoptError(f"unrecognized option '{a}'")
+                opt = hits[0]
+            if opt[2]:
+                if not eq:
+                    if i >= len(argv):
+                        raise GetoptError(f"option '--{opt[0]}' requires an argument")
+                    value = argv[i]
+                    i += 1
+                out.append((opt[0], value))
+            else:
+                if eq:
+                    raise GetoptError(f"option '--{opt[0]}' doesn't allow an argument")
+                out.append((opt[0], None))
+            continue
+        if a.startswith("-") and a != "-":
+            j = 1
+            while j < len(a):
+                ch = a[j]
+                opt = by_short.get(ch)
+                if opt is None:
+                    raise GetoptError(f"invalid option -- '{ch}'")
+                if opt[2]:
+                    value = a[j + 1:]
+                    if not value:
+                        if i >= len(argv):
+                            raise GetoptError(f"option requires an argument -- '{ch}'")
+                        value = argv[i]
+                        i += 1
+                    out.append((opt[0], value))
+                    break
+                out.append((opt[0], None))
+                j += 1
+            continue
+        operands.append(a)
+    return out, operands
+
+
+IBDIAG_CONFIG = "/etc/infiniband-diags/ibdiag.conf"
+
+
+def ibdiag_usage(prog: str, args: str, options: list[tuple], examples: list[str] | None = None) -> str:
+    """ibdiag_show_usage() of infiniband-diags/ibdiag_common.c; options are (long, letter, has_arg,
+    arg template, description). The real one then exits 2, usage on stderr."""
+    lines = [f"\nUsage: {prog} [options] {args}\n", "Options:"]
+    for name, letter, has_arg, tmpl, desc in options:
+        text = f"  --{name}"
+        if letter:
+            text += f", -{letter}"
+        if has_arg:
+            text += f" {tmpl or '<val>'}"
+        if desc:
+            text += " " * max(24 - len(text), 0) + "  " + desc
+        lines.append(text)
+    if examples:
+        lines += ["", "Examples:"] + [f"  {prog} {e}" for e in examples]
+    return "\n".join(lines) + "\n\n"
+
+
+def ibdiag_options(prog: str, argv: list[str], options: list[tuple], args: str,
+                   examples: list[str] | None = None):
+    """Parse like ibdiag_process_opts(): an unknown option (or one the twin does not emulate, which
+    is left out of `options`) prints getopt's message and the usage on stderr and exits 2, as the
+    real tool does; -h/--help prints the usage and exits 2 too; -V prints the version on stderr."""
+    try:
+        opts, operands = getopt(argv, [(o[0], o[1], bool(o[2])) for o in options])
+    except GetoptError as exc:
+        sys.stderr.write(f"{prog}: {exc}\n" + ibdiag_usage(prog, args, options, examples))
+        sys.exit(2)
+    for name, _ in opts:
+        if name == "help":
+            sys.stderr.write(ibdiag_usage(prog, args, options, examples))
+            sys.exit(2)
+        if name == "version":
+            sys.stderr.write(f"{prog} BUILD VERSION: 44.0 (deploy-pod twin)\n")
+            sys.exit(0)
+    return opts, operands
+
+
+# common options of infiniband-diags that do not change what the twin prints
+IBDIAG_COMMON = [
+    ("config", "z", 1, "<config>", f"use config file, default: {IBDIAG_CONFIG}"),
+    ("timeout", "t", 1, "<ms>", "timeout in ms"),
+    ("help", "h", 0, None, "help message"),
+    ("version", "V", 0, None, "show version"),
+]
