@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["parse_query_gpu_csv", "parse_topo_matrix", "parse_list_gpus", "parse_smi_table", "NA"]
+__all__ = ["parse_query_gpu_csv", "parse_topo_matrix", "parse_list_gpus", "parse_smi_table", "gpu_name_matches",
+           "NA"]
 
 NA = None  # what [N/A], N/A, [Not Supported] and friends become
 _NA_VALUES = {"[n/a]", "n/a", "[not supported]", "not supported", "[unknown error]", "[insufficient permissions]",
@@ -88,9 +89,14 @@ def parse_query_gpu_csv(text: str, fields: list[str] | None = None) -> list[dict
     return rows
 
 
-def _cells(line: str) -> list[str]:
+def _cells(line: str, data: bool = False) -> list[str]:
+    """Tab-separated as nvidia-smi prints it; copies with tabs expanded are split on runs of
+    spaces (header: two or more, since 'CPU Affinity' has one; data rows: any, since a
+    15-character affinity like '112-127,240-255' leaves one space before the NUMA node)."""
     if "\t" in line:
         return line.split("\t")
+    if data:
+        return line.split()
     return re.split(r"\s{2,}", line)
 
 
@@ -125,7 +131,7 @@ def parse_topo_matrix(text: str) -> dict:
     result["devices"] = devices
     i = header_idx + 1
     while i < len(lines) and lines[i].strip():
-        cells = _cells(lines[i])
+        cells = _cells(lines[i], data=True)
         label = cells[0].strip()
         values = [c.strip() for c in cells[1:]]
         if label not in devices:
@@ -174,7 +180,11 @@ def parse_list_gpus(text: str) -> list[dict]:
     return out
 
 
-_HEAD = re.compile(r"NVIDIA-SMI\s+(?P<smi>\S+)\s+Driver Version:\s+(?P<driver>\S+)\s+CUDA Version:\s+(?P<cuda>\S+)")
+# 'NVIDIA-SMI 418.67       Driver Version: 418.67       CUDA Version: 10.1' (410 and later, late 384),
+# 'NVIDIA-SMI 396.26                 Driver Version: 396.26' (no CUDA Version before that), and the
+# 530+ wide form; the NVIDIA-SMI (tool) version may differ from the driver's (a newer tool in a container)
+_HEAD = re.compile(r"NVIDIA-SMI\s+(?P<smi>\S+)\s+Driver Version:\s+(?P<driver>[^\s|]+)"
+                   r"(?:\s+CUDA Version:\s+(?P<cuda>[^\s|]+))?")
 _ROW1 = re.compile(r"^\|\s*(?P<index>\d+)\s+(?P<name>.+?)\s+(?P<persist>On|Off)\s*\|\s*(?P<bus>[0-9A-Fa-f:.]+)\s+"
                    r"(?P<disp>\S+)\s*\|\s*(?P<ecc>\S+)\s*\|$")
 _ROW2 = re.compile(r"^\|\s*(?P<fan>\S+)\s+(?P<temp>\S+?)C?\s+(?P<perf>P\d+|\S+)\s+(?P<pwr>\S+?)W?\s*/\s*(?P<cap>\S+?)W?"
@@ -183,23 +193,36 @@ _ROW3 = re.compile(r"^\|\s+\|\s+\|\s*(?P<mig>\S+)\s*\|$")
 
 
 def parse_smi_table(text: str) -> dict:
-    """Default `nvidia-smi` table (wide layout of 530+ drivers and the older 79-column one) ->
-    {'driver_version', 'cuda_version', 'smi_version', 'gpus': [{'index', 'name', 'persistence',
-    'bus_id', 'display_active', 'ecc', 'fan', 'temperature_c', 'perf', 'power_draw_w',
-    'power_cap_w', 'memory_used_mib', 'memory_total_mib', 'utilization_pct', 'compute_mode',
-    'mig_mode'}], 'no_processes': bool}. Truncated names ('...') are kept as printed."""
+    """Default `nvidia-smi` table (wide layout of 530+ drivers and the older 79-column one of
+    drivers up to 525, with or without the 'CUDA Version' field and the MIG row) ->
+    {'driver_version', 'cuda_version' (None before driver 410), 'smi_version', 'layout'
+    ('wide' | 'classic'), 'gpus': [{'index', 'name', 'name_truncated', 'persistence', 'bus_id',
+    'display_active', 'ecc', 'fan', 'temperature_c', 'perf', 'power_draw_w', 'power_cap_w',
+    'memory_used_mib', 'memory_total_mib', 'utilization_pct', 'compute_mode', 'mig_mode'}],
+    'no_processes': bool}.
+
+    Names are kept as printed: the classic layout cuts them to 18 characters ('Tesla
+    V100-SXM2...'), the wide one to 27 ('NVIDIA RTX PRO 6000 Blac...'); 'name_truncated' says
+    so, and gpu_name_matches() compares such a name with a full one. Lines may be indented
+    (copies in documents); 'N/A' power and fan become None."""
     result: dict = {"driver_version": None, "cuda_version": None, "smi_version": None, "gpus": [],
                     "no_processes": "No running processes found" in text}
+    result["layout"] = None
     cur = None
     for ln in text.splitlines():
-        line = ln.rstrip()
+        line = ln.strip()
         m = _HEAD.search(line)
         if m:
             result.update(smi_version=m["smi"], driver_version=m["driver"], cuda_version=m["cuda"])
             continue
+        if line.startswith("| GPU  Name"):
+            result["layout"] = "wide" if "Persistence-M |" in line else "classic"
+            continue
         m = _ROW1.match(line)
         if m:
-            cur = {"index": int(m["index"]), "name": m["name"].strip(), "persistence": m["persist"],
+            name = m["name"].strip()
+            cur = {"index": int(m["index"]), "name": name, "name_truncated": name.endswith("..."),
+                   "persistence": m["persist"],
                    "bus_id": m["bus"], "display_active": m["disp"], "ecc": _number(m["ecc"]) if _number(m["ecc"])
                    is not None else m["ecc"]}
             result["gpus"].append(cur)
@@ -215,3 +238,21 @@ def parse_smi_table(text: str) -> dict:
         if m and cur is not None and "mig_mode" not in cur and "temperature_c" in cur:
             cur["mig_mode"] = m["mig"]
     return result
+
+
+def _norm_name(name) -> str:
+    text = re.sub(r"\s+", " ", str(name or "")).strip().lower()
+    return text[len("nvidia "):] if text.startswith("nvidia ") else text
+
+
+def gpu_name_matches(found, expected) -> bool:
+    """A GPU name as nvidia-smi printed it against the full model name ('Tesla V100-SXM2-32GB').
+
+    Case, spacing and a leading 'NVIDIA ' do not matter. A name cut by the table layout
+    ('Tesla V100-SXM2...', 'NVIDIA RTX PRO 6000 Blac...') matches every model it is a prefix
+    of: the table cannot tell a 16GB from a 32GB V100, so use --query-gpu=name to tell them apart."""
+    f, e = _norm_name(found), _norm_name(expected)
+    if f.endswith("..."):
+        stem = f[:-3].rstrip()
+        return bool(stem) and e.startswith(stem)
+    return f == e

@@ -26,6 +26,13 @@ FIGURES = {
     "mgmt_switch": ("ports", "rate_gbps"),
 }
 
+# Figures a kind may state; when stated they need a source too.
+OPTIONAL_FIGURES = {
+    "gpu_server": ("ib.hcas", "software.dgx_os", "software.driver_version"),
+}
+HCA_USES = ("compute", "storage", "ethernet")
+LINK_LAYERS = ("InfiniBand", "Ethernet")
+
 # How deploy-pod treats a host's OS: managed (configured) or appliance (checked, never changed).
 MANAGEMENT_MODES = ("managed", "appliance")
 
@@ -74,7 +81,31 @@ def catalog_problems(data: dict) -> list[str]:
                 problems.append(f"{name}: figure {fig} has no source")
             elif dig(entry, fig) is None and not str(src).startswith("unknown"):
                 problems.append(f"{name}: figure {fig} is null but its source does not say 'unknown'")
+        for fig in OPTIONAL_FIGURES.get(kind, ()):
+            if dig(entry, fig) is not None and not sources.get(fig):
+                problems.append(f"{name}: figure {fig} has no source")
+        problems += [f"{name}: {p}" for p in _hca_problems(entry)]
     return problems
+
+
+def _hca_problems(entry: dict) -> list[str]:
+    listed = dig(entry, "ib.hcas")
+    if listed is None:
+        return []
+    out = []
+    ports = set()
+    for h in listed:
+        if h.get("use") not in HCA_USES:
+            out.append(f"HCA {h.get('name')}: use {h.get('use')!r} is not one of {', '.join(HCA_USES)}")
+        if h.get("link_layer") not in LINK_LAYERS:
+            out.append(f"HCA {h.get('name')}: link_layer {h.get('link_layer')!r} is not one of "
+                       f"{', '.join(LINK_LAYERS)}")
+        for n in range(1, int(h.get("ports") or 1) + 1):
+            ports.add(f"{h.get('name')}/{n}")
+    for p in storage_ports(entry):
+        if p not in ports:
+            out.append(f"storage port {p} is not a port of ib.hcas")
+    return out
 
 
 class Catalog:
@@ -98,6 +129,12 @@ def load_catalog() -> Catalog:
 def storage_ports(entry: dict) -> list[str]:
     """HCA/port names a host of this model cables to the storage fabric."""
     return list(dig(entry, "ib.storage_ports") or [])
+
+
+def hcas(entry: dict) -> list[dict]:
+    """Every RDMA device a server of this model has (ib.hcas), storage-cabled or not; [] when
+    the catalog does not list them (then only ib.storage_ports are known)."""
+    return [dict(h) for h in dig(entry, "ib.hcas") or []]
 
 
 def link_gbs(entry: dict) -> float:

@@ -100,7 +100,8 @@ def test_smi_table_h100_fixture():
     assert (t["smi_version"], t["driver_version"], t["cuda_version"]) == ("550.90.07", "550.90.07", "12.4")
     assert [g["index"] for g in t["gpus"]] == list(range(8))
     g0 = t["gpus"][0]
-    assert g0 == {"index": 0, "name": "NVIDIA H100 80GB HBM3", "persistence": "On", "bus_id": "00000000:19:00.0",
+    assert g0 == {"index": 0, "name": "NVIDIA H100 80GB HBM3", "name_truncated": False,
+                  "persistence": "On", "bus_id": "00000000:19:00.0",
                   "display_active": "Off", "ecc": 0, "fan": None, "temperature_c": 27, "perf": "P0",
                   "power_draw_w": 72, "power_cap_w": 700, "memory_used_mib": 1, "memory_total_mib": 81559,
                   "utilization_pct": 0, "compute_mode": "Default", "mig_mode": "Disabled"}

@@ -99,20 +99,25 @@ def key_order(d: dict) -> list[str]:
 
 # ---- ibstat ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("host,cas", [("dgx01", 4), ("dgx02", 8), ("dgx03", 2), ("ess01a", 2)])
+# every HCA of the model (catalog ib.hcas), cabled or not: DGX-2 10, DGX A100 12
+@pytest.mark.parametrize("host,cas", [("dgx01", 4), ("dgx02", 10), ("dgx03", 12), ("ess01a", 2)])
 def test_ibstat_structure_matches_fixture(pod, host, cas):
     real = ib.parse_ibstat(fixture_text("ibstat.1.txt"))["cas"]["mlx5_0"]
     out = pod.run(host, "ibstat")
     assert "\tCA type: " in out and "\t\tState: " in out  # tabs, as the real binary prints
     parsed = ib.parse_ibstat(out)
     assert parsed["panic"] is None and len(parsed["cas"]) == cas
+    hw = pod.hw[host]
+    cabled = {(h["name"], p["num"]) for h in hw["hcas"] for p in h["ports"] if p["remote"]}
     for ca in parsed["cas"].values():
         assert key_order(ca) == key_order(real)
-        for port in ca["ports"].values():
+        for num, port in ca["ports"].items():
             assert list(port) == list(real["ports"][1])
+            if (ca["name"], num) not in cabled:
+                assert port["state"] == "Down"
+                continue
             assert port["state"] == "Active" and port["physical_state"] == "LinkUp"
             assert port["rate_gbps"] == 100 and port["sm_lid"] == 1 and port["base_lid"] > 2
-    hw = pod.hw[host]
     assert list(parsed["cas"]) == [h["name"] for h in hw["hcas"]]
     assert pod.run(host, "ibstat", "-l").split() == [h["name"] for h in hw["hcas"]]
 
@@ -156,25 +161,26 @@ def test_ibv_devinfo_matches_fixture_keys(pod):
     real = ib.parse_ibv_devinfo(fixture_text("ibv_devinfo.1.txt"))["mlx5_0"]
     out = pod.run("dgx02", "ibv_devinfo")
     devs = ib.parse_ibv_devinfo(out)
-    assert len(devs) == 8
-    for d in devs.values():
+    assert len(devs) == 10  # 8 VPI ports + the dual-port Ethernet card mlx5_4/5
+    for name, d in devs.items():
         assert key_order(d) == key_order(real)
         assert list(d["ports"][1]) == list(real["ports"][1])
-        assert d["ports"][1]["state"] == "PORT_ACTIVE" and d["vendor_part_id"] == 4119
+        assert d["vendor_part_id"] == 4119
+        assert (d["ports"][1]["state"] == "PORT_ACTIVE") == (name not in ("mlx5_4", "mlx5_5"))
     one = ib.parse_ibv_devinfo(pod.run("dgx02", "ibv_devinfo", "-d", "mlx5_6"))
     assert list(one) == ["mlx5_6"]
     verbose = ib.parse_ibv_devinfo(pod.run("dgx02", "ibv_devinfo", "-v", "-d", "mlx5_0"))["mlx5_0"]["ports"][1]
     assert verbose["active_width"] == "4X (2)" and verbose["gids"][0].startswith("fe80:0000:0000:0000:")
-    assert pod.run("dgx02", "ibv_devinfo", "-l").startswith("8 HCAs found:\n\tmlx5_0\n")
+    assert pod.run("dgx02", "ibv_devinfo", "-l").startswith("10 HCAs found:\n\tmlx5_0\n")
     devices = pod.run("dgx02", "ibv_devices").splitlines()
-    assert devices[0] == "    device          \t   node GUID" and len(devices) == 10
+    assert devices[0] == "    device          \t   node GUID" and len(devices) == 12
 
 
 def test_ibdev2netdev(pod):
     out = ib.parse_ibdev2netdev(pod.run("dgx02", "ibdev2netdev"))
-    assert [(d["ca"], d["netdev"], d["up"]) for d in out][:5] == [
+    assert [(d["ca"], d["netdev"], d["up"]) for d in out][:7] == [
         ("mlx5_0", "ib0", True), ("mlx5_1", "ib1", True), ("mlx5_2", "ib2", True), ("mlx5_3", "ib3", True),
-        ("mlx5_6", "ib4", True)]
+        ("mlx5_4", "enp134s0f0", False), ("mlx5_5", "enp134s0f1", False), ("mlx5_6", "ib4", True)]
     assert pod.run("dgx01", "ibdev2netdev").splitlines()[0] == "mlx5_0 port 1 ==> ib0 (Up)"
     verbose = ib.parse_ibdev2netdev(pod.run("dgx01", "ibdev2netdev", "-v"))
     assert verbose[0]["fw"] == "12.28.2006" and verbose[0]["port_state"] == "ACTIVE"
@@ -313,6 +319,8 @@ def test_topo_dgx1_old_driver_is_the_fixture_byte_for_byte(pod):
 
 
 def test_topo_new_driver_nic_legend(pod):
+    pod.hw["dgx01"]["driver_version"] = "535.183.06"  # the catalog's DGX-1 runs 410 (DGX OS 4)
+    pod.save()
     t = nv.parse_topo_matrix(pod.run("dgx01", "nvidia_smi", "topo", "-m"))
     assert t["nic_legend"] == {"NIC0": "mlx5_0", "NIC1": "mlx5_2", "NIC2": "mlx5_1", "NIC3": "mlx5_3"}
     assert t["matrix"]["GPU0"]["NIC0"] == "PIX" and t["numa_affinity"]["GPU7"] == "1"
@@ -325,11 +333,11 @@ def test_topo_new_driver_nic_legend(pod):
 
 def test_topo_dgx2_nvswitch_and_a100(pod):
     t2 = nv.parse_topo_matrix(pod.run("dgx02", "nvidia_smi", "topo", "-m"))
-    assert len(t2["gpus"]) == 16 and len(t2["nics"]) == 8
+    assert len(t2["gpus"]) == 16 and len(t2["nics"]) == 10
     assert {t2["matrix"][a][b] for a in t2["gpus"] for b in t2["gpus"] if a != b} == {"NV6"}
     t3 = nv.parse_topo_matrix(pod.run("dgx03", "nvidia_smi", "topo", "-m"))
     assert {t3["matrix"][a][b] for a in t3["gpus"] for b in t3["gpus"] if a != b} == {"NV12"}
-    assert set(t3["nic_legend"].values()) == {"mlx5_4", "mlx5_10"}
+    assert set(t3["nic_legend"].values()) == {f"mlx5_{i}" for i in range(12)}
     assert t3["numa_affinity"]["GPU0"] == "3"
 
 

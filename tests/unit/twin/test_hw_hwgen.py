@@ -60,8 +60,12 @@ def test_dgx1_from_catalog():
 
 def test_dgx2_ess_a100_shapes():
     d2 = hwgen.host_hardware("twin", "dgx02", "dgx", "dgx-2", CATALOG["dgx-2"], cables("dgx-2", 5), {})
-    assert len(d2["gpus"]) == 16 and [h["name"] for h in d2["hcas"]] == \
-        ["mlx5_0", "mlx5_1", "mlx5_2", "mlx5_3", "mlx5_6", "mlx5_7", "mlx5_8", "mlx5_9"]
+    # every HCA the DGX-2 has: 8 compute/storage ConnectX-5 plus the dual-port Ethernet card mlx5_4/5
+    assert len(d2["gpus"]) == 16 and [h["name"] for h in d2["hcas"]] == [f"mlx5_{i}" for i in range(10)]
+    eth = [h for h in d2["hcas"] if h["name"] in ("mlx5_4", "mlx5_5")]
+    assert {(p["link_layer"], p["state"], p["phys_state"], p["remote"]) for h in eth for p in h["ports"]} == \
+        {("Ethernet", "Down", "Disabled", None)}
+    assert d2["driver_version"] == "418.67" and d2["dgx_release"]["ota"][-1]["version"] == "4.1.0"
     assert {v for row in d2["topology"]["matrix"][:16] for v in row[:16]} == {"X", "NV6"}
     ess = hwgen.host_hardware("twin", "ess01a", "ess", "ess-3000", CATALOG["ess-3000"], cables("ess-3000", 20), {})
     assert ess["gpus"] == [] and ess["dgx_release"] is None and ess["topology"] is None
@@ -72,13 +76,18 @@ def test_dgx2_ess_a100_shapes():
     a100 = hwgen.host_hardware("twin", "dgx03", "dgx", "dgx-a100", CATALOG["dgx-a100"],
                                [{"port": "mlx5_4/1", "switch": "ib-sw1", "switch_port": 30}], {"mlx5_4/1": "ibp97s0f0"})
     assert a100["dgx_release"]["platform"] == "DGX Server for DGX A100"
-    # CAs in alphasort order, as ibstat lists them
-    assert [h["name"] for h in a100["hcas"]] == ["mlx5_10", "mlx5_4"]
-    mlx5_4 = a100["hcas"][1]
+    # all 12 CAs in alphasort order, as ibstat lists them
+    assert [h["name"] for h in a100["hcas"]] == sorted(f"mlx5_{i}" for i in range(12))
+    by = {h["name"]: h for h in a100["hcas"]}
+    mlx5_4 = by["mlx5_4"]
     assert mlx5_4["ca_type"] == "MT4123" and mlx5_4["ports"][0]["netdev"] == "ibp97s0f0"
-    # mlx5_10 is in the catalog but not cabled here: present, Down/Polling
-    (p10,) = [h for h in a100["hcas"] if h["name"] == "mlx5_10"][0]["ports"]
+    assert mlx5_4["pci_addr"] == "0000:61:00.0" and by["mlx5_5"]["pci_addr"] == "0000:61:00.1"
+    # mlx5_10 is a storage port not cabled here: present, Down/Polling; compute ports too
+    (p10,) = by["mlx5_10"]["ports"]
     assert (p10["state"], p10["phys_state"], p10["remote"]) == ("Down", "Polling", None)
+    assert by["mlx5_0"]["ports"][0]["netdev"] == "ibp12s0" and by["mlx5_0"]["ports"][0]["state"] == "Down"
+    # port 2 of each storage card is Ethernet
+    assert by["mlx5_5"]["ports"][0]["link_layer"] == "Ethernet"
     assert a100["topology"]["matrix"][0][1] == "NV12"
 
 

@@ -35,13 +35,19 @@ def render(hw: dict) -> str | None:
     return "\n".join(lines) + "\n"
 
 
+USAGE = "usage: dgx_release.py [--write PATH]\n"
+
+
 def main(argv: list[str]) -> int:
+    if argv and not (len(argv) == 2 and argv[0] == "--write"):
+        sys.stderr.write(USAGE.replace("dgx_release.py", "dgx_release"))
+        return 2
     hw = twinhw.load_or_die("dgx-release")
     text = render(hw)
     if text is None:
         sys.stderr.write(f"dgx-release: {hw['host']} is not a DGX (no dgx_release in the hardware file)\n")
         return 1
-    if argv[:1] == ["--write"] and len(argv) > 1:
+    if argv:
         tmp = argv[1] + ".tmp"
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(text)

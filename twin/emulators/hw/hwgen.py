@@ -43,6 +43,11 @@ PROFILES: dict[str, dict] = {
         "cpu_affinity": ["48-63,176-191", "48-63,176-191", "16-31,144-159", "16-31,144-159",
                          "112-127,240-255", "112-127,240-255", "80-95,208-223", "80-95,208-223"],
         "numa": [3, 3, 1, 1, 7, 7, 5, 5], "same_numa": "SYS",
+        # from the ibp<bus>s<slot>[f<fn>] names DGX OS gives the ports (catalog ib.hcas)
+        "nic_pci": {"mlx5_0": "0000:0c:00.0", "mlx5_1": "0000:12:00.0", "mlx5_2": "0000:4b:00.0",
+                    "mlx5_3": "0000:54:00.0", "mlx5_4": "0000:61:00.0", "mlx5_5": "0000:61:00.1",
+                    "mlx5_6": "0000:8d:00.0", "mlx5_7": "0000:94:00.0", "mlx5_8": "0000:ba:00.0",
+                    "mlx5_9": "0000:cc:00.0", "mlx5_10": "0000:e1:00.0", "mlx5_11": "0000:e1:00.1"},
         "power": (60.0, 400), "mig": "Disabled", "driver": "535.183.06",
         "release": ("6.1.0", "2023-09-06-13-34-37", "5b8a1c0"),
     },
@@ -59,6 +64,8 @@ GENERIC_PROFILE = {"ca_type": None, "fw": None, "guid_oui": 0x248A07, "bus": [],
                    "cpu_affinity": ["0-15,32-47", "16-31,48-63"], "same_numa": "NODE",
                    "power": (50.0, 300), "mig": "N/A", "driver": "535.183.06",
                    "release": ("6.1.0", "2023-09-06-13-34-37", "5b8a1c0")}
+CA_BY_TYPE = {"MT4099": "2.42.5000", "MT4115": "12.28.2006", "MT4119": "16.35.2000", "MT4123": "20.39.1002",
+              "MT4129": "28.39.1002"}
 CA_BY_RATE = {40: ("MT4099", "2.42.5000"), 56: ("MT4115", "12.28.2006"), 100: ("MT4119", "16.35.2000"),
               200: ("MT4123", "20.39.1002"), 400: ("MT4129", "28.39.1002")}
 # nvidia-smi reports a little less than the marketing size on some parts
@@ -153,7 +160,11 @@ def host_hardware(pod: str, host: str, role: str, hw_model: str, catalog_entry: 
     cables = list(cables or [])
     netdevs = dict(netdevs or {})
 
-    port_names = [p for p in ib.get("storage_ports") or []]
+    listed = {h["name"]: h for h in ib.get("hcas") or [] if h.get("name")}
+    if listed:  # every RDMA device the model has (catalog ib.hcas), cabled or not
+        port_names = [f"{n}/{k}" for n, h in listed.items() for k in range(1, int(h.get("ports") or 1) + 1)]
+    else:
+        port_names = [p for p in ib.get("storage_ports") or []]
     for c in cables:
         ca, num = _parse_port_name(c["port"])
         if f"{ca}/{num}" not in port_names:
@@ -170,15 +181,33 @@ def host_hardware(pod: str, host: str, role: str, hw_model: str, catalog_entry: 
         cable_of[(ca, num)] = c
 
     hcas = []
-    ib_index = 0
     ordered = sorted(by_ca, key=lambda n: (len(n), n))  # mlx5_2 before mlx5_10 for ibN naming
-    netdev_default = {}
+    taken = set(netdevs.values())
+    netdev_of = {}
+    # planned netdevs first, then the name DGX OS gives the port (catalog), else the next free ibN
     for ca in ordered:
         for num in sorted(by_ca[ca]):
-            netdev_default[(ca, num)] = f"ib{ib_index}"
-            ib_index += 1
+            key = f"{ca}/{num}"
+            if key in netdevs:
+                netdev_of[(ca, num)] = netdevs[key]
+    for ca in ordered:
+        for num in sorted(by_ca[ca]):
+            if (ca, num) in netdev_of:
+                continue
+            want = (listed.get(ca) or {}).get("netdev") if num == 1 else None
+            if not want or want in taken:
+                n = 0
+                while f"ib{n}" in taken:
+                    n += 1
+                want = f"ib{n}"
+            taken.add(want)
+            netdev_of[(ca, num)] = want
+    pci = prof.get("nic_pci") or {}
     for ca in sorted(by_ca, key=_ca_sort_key):
         ca_index = _ca_num(ca)
+        spec = listed.get(ca) or {}
+        this_type = spec.get("ca_type") or ca_type
+        this_fw = fw if this_type == ca_type else CA_BY_TYPE.get(this_type, fw)
         node_guid = hca_guid(pod, host, ca_index, oui)
         ports = []
         for num in sorted(by_ca[ca]):
@@ -187,24 +216,28 @@ def host_hardware(pod: str, host: str, role: str, hw_model: str, catalog_entry: 
             if cable and cable.get("switch"):
                 remote = {"switch": cable["switch"], "port": int(cable["switch_port"])}
             port_guid = "0x%016x" % (int(node_guid, 16) + num - 1)
+            ethernet = spec.get("link_layer") == "Ethernet" and not remote
+            if remote:
+                state, phys = "Active", "LinkUp"
+            else:  # no cable: an IB port polls for a peer, an Ethernet port has no link
+                state, phys = "Down", ("Disabled" if ethernet else "Polling")
             ports.append({
-                "num": num,
-                "state": "Active" if remote else "Down",
-                "phys_state": "LinkUp" if remote else "Polling",
-                "rate_gbps": rate, "width": "4X",
-                "lid": lid(pod, host, ca_index * 4 + num), "sm_lid": 1, "lmc": 0,
-                "port_guid": port_guid,
-                "cap_mask": "0xa651e848" if ca_type in ("MT4123", "MT4129") else "0x2651e848",
-                "link_layer": "InfiniBand", "mtu": 4096,
-                "netdev": netdevs.get(f"{ca}/{num}", netdev_default[(ca, num)]),
+                "num": num, "state": state, "phys_state": phys,
+                "rate_gbps": int(spec.get("rate_gbps") or rate), "width": "4X",
+                "lid": 0 if ethernet else lid(pod, host, ca_index * 4 + num), "sm_lid": 0 if ethernet else 1,
+                "lmc": 0, "port_guid": port_guid,
+                "cap_mask": "0x00010000" if ethernet else (
+                    "0xa651e848" if this_type in ("MT4123", "MT4129") else "0x2651e848"),
+                "link_layer": "Ethernet" if ethernet else "InfiniBand", "mtu": 1024 if ethernet else 4096,
+                "netdev": netdev_of[(ca, num)],
                 "remote": remote,
             })
         hcas.append({
-            "name": ca, "ca_type": ca_type, "fw": fw, "hw_ver": "0",
+            "name": ca, "ca_type": this_type, "fw": this_fw, "hw_ver": "0",
             "node_guid": node_guid, "sys_guid": node_guid,
-            "vendor_part_id": int("".join(ch for ch in ca_type if ch.isdigit()) or 0),
-            "board_id": "MT_%010d" % (_hash("board", hw_model, ca_type) % 10**10),
-            "pci_addr": "0000:%02x:00.0" % ((0x05 + ca_index * 0x10) % 0x100),
+            "vendor_part_id": int("".join(ch for ch in this_type if ch.isdigit()) or 0),
+            "board_id": "MT_%010d" % (_hash("board", hw_model, this_type) % 10**10),
+            "pci_addr": pci.get(ca) or "0000:%02x:00.0" % ((0x05 + ca_index * 0x10) % 0x100),
             "ports": ports,
         })
 
@@ -231,13 +264,14 @@ def host_hardware(pod: str, host: str, role: str, hw_model: str, catalog_entry: 
         })
 
     dgx_platform = entry.get("dgx_platform")
+    software = entry.get("software") or {}
     is_dgx = bool(dgx_platform) or str(role).lower() == "dgx"
     hw = {
         "schema": 1, "host": host, "pod": pod, "role": role, "hw_model": hw_model,
         "hw_name": entry.get("name") or hw_model,
         "dgx_platform": dgx_platform,
-        "dgx_release": _dgx_release(pod, host, hw_model, dgx_platform) if is_dgx else None,
-        "driver_version": prof.get("driver", "535.183.06") if gpus else None,
+        "dgx_release": _dgx_release(pod, host, hw_model, dgx_platform, software.get("dgx_os")) if is_dgx else None,
+        "driver_version": str(software.get("driver_version") or prof.get("driver", "535.183.06")) if gpus else None,
         "gpu_interconnect": gpus_spec.get("interconnect"),
         "gpus": gpus,
         "hcas": hcas,
@@ -247,6 +281,10 @@ def host_hardware(pod: str, host: str, role: str, hw_model: str, catalog_entry: 
     hw["topology"] = gpu_topology(hw_model, gpus, hcas, gpus_spec.get("interconnect")) if gpus else None
     return hw
 
+
+# install-block build date and commit per DGX OS major (made up: no DGX OS 4 file was captured)
+DGX_OS_BUILDS = {"4": ("2019-03-11-17-34-52", "c5bc1a0"), "5": ("2020-10-26-11-53-11", "7501dff"),
+                 "6": ("2023-09-06-13-34-37", "5b8a1c0")}
 
 DGX_PLATFORMS = {"dgx-1": "DGX-1", "dgx-2": "DGX-2", "dgx-a100": "DGX A100", "dgx-h100": "DGX H100",
                  "dgx-h200": "DGX H200", "dgx-b200": "DGX B200"}
@@ -258,8 +296,13 @@ def platform_line(hw_model: str, platform: str | None) -> str:
     return name if name.startswith("DGX Server") else f"DGX Server for {name}"
 
 
-def _dgx_release(pod: str, host: str, hw_model: str, platform: str | None) -> dict:
+def _dgx_release(pod: str, host: str, hw_model: str, platform: str | None, dgx_os: str | None = None) -> dict:
+    """DGX OS 4 and 5+ write the same keys (DGX OS 4.x DGX-1 files carry DGX_PLATFORM 'DGX Server
+    for DGX-1', see the catalog sources); the catalog's software.dgx_os picks the release."""
     version, date, commit = _profile(hw_model).get("release", GENERIC_PROFILE["release"])
+    if dgx_os:
+        version = str(dgx_os)
+        date, commit = DGX_OS_BUILDS.get(version.split(".")[0], (date, commit))
     base = version.split(".")[0] + ".0.0"
     ota = [] if version == base else [{"version": version, "date": "2024-03-12-10-41-07"}]
     return {
@@ -284,65 +327,134 @@ DGX1_NVLINK = [
 UNIFORM_NVLINK = {"dgx-2": 6, "dgx-a100": 12, "dgx-h100": 18}
 
 
+# Where each RDMA device sits in the PCIe tree, per model: socket (NUMA domain), the GPUs
+# behind the same PCIe switch ('near', printed as the model's near label), the GPUs one
+# switch further ('pxb'), a group of NICs sharing a switch tree (NIC-NIC PXB) and a card
+# (functions of one dual-port card, NIC-NIC PIX). Sources: DGX-1 tests/fixtures/nvidia_smi_topo_m.1.txt
+# (exact); DGX A100 tests/fixtures/real/nvidia_smi_topo_m.2.txt (exact for what it shows);
+# DGX-2 the GPU0-GPU4 rows of NVIDIA/nccl-tests issue #78 (the second socket mirrored, the
+# Ethernet pair's place on socket 1 assumed); DGX H100 the GPU-NIC pairs of the DGX H100
+# User Guide Table 6 (PIX per pair, NODE/SYS elsewhere: modelled, no capture found).
+def _nic(socket, near=(), pxb=(), group=None, card=None):
+    return {"socket": socket, "near": tuple(near), "pxb": tuple(pxb), "group": group, "card": card}
+
+
+NIC_LAYOUTS = {
+    "dgx-1": {"near_label": "PIX", "same_numa": "PHB", "gpu_socket": lambda i: 0 if i < 4 else 1,
+              "order": ["mlx5_0", "mlx5_2", "mlx5_1", "mlx5_3"],
+              "nics": {"mlx5_0": _nic(0, (0, 1)), "mlx5_1": _nic(0, (2, 3)),
+                       "mlx5_2": _nic(1, (4, 5)), "mlx5_3": _nic(1, (6, 7))}},
+    "dgx-2": {"near_label": "PIX", "same_numa": "NODE", "gpu_socket": lambda i: 0 if i < 8 else 1,
+              "gpu_group": lambda i: i // 4,
+              "nics": {"mlx5_0": _nic(0, (0, 1), (2, 3), "a"), "mlx5_1": _nic(0, (2, 3), (0, 1), "a"),
+                       "mlx5_2": _nic(0, (4, 5), (6, 7), "b"), "mlx5_3": _nic(0, (6, 7), (4, 5), "b"),
+                       "mlx5_4": _nic(1, card="eth"), "mlx5_5": _nic(1, card="eth"),
+                       "mlx5_6": _nic(1, (8, 9), (10, 11), "c"), "mlx5_7": _nic(1, (10, 11), (8, 9), "c"),
+                       "mlx5_8": _nic(1, (12, 13), (14, 15), "d"), "mlx5_9": _nic(1, (14, 15), (12, 13), "d")}},
+    # NPS4: every GPU pair and its two NICs hang off their own NUMA node, so everything else is SYS
+    "dgx-a100": {"near_label": "PXB", "same_numa": "SYS", "gpu_socket": lambda i: i // 2,
+                 "nics": {"mlx5_0": _nic(0, (0, 1), group="a"), "mlx5_1": _nic(0, (0, 1), group="a"),
+                          "mlx5_2": _nic(1, (2, 3), group="b"), "mlx5_3": _nic(1, (2, 3), group="b"),
+                          "mlx5_4": _nic(8, card="slot-97"), "mlx5_5": _nic(8, card="slot-97"),
+                          "mlx5_6": _nic(2, (4, 5), group="c"), "mlx5_7": _nic(2, (4, 5), group="c"),
+                          "mlx5_8": _nic(3, (6, 7), group="d"), "mlx5_9": _nic(3, (6, 7), group="d"),
+                          "mlx5_10": _nic(9, card="slot-225"), "mlx5_11": _nic(9, card="slot-225")}},
+    "dgx-h100": {"near_label": "PIX", "same_numa": "NODE", "gpu_socket": lambda i: 0 if i < 4 else 1,
+                 "nics": {"mlx5_0": _nic(0, (0,)), "mlx5_3": _nic(0, (1,)), "mlx5_4": _nic(0, (2,)),
+                          "mlx5_5": _nic(0, (3,)), "mlx5_6": _nic(1, (4,)), "mlx5_9": _nic(1, (5,)),
+                          "mlx5_10": _nic(1, (6,)), "mlx5_11": _nic(1, (7,)),
+                          "mlx5_1": _nic(0, card="slot-2"), "mlx5_2": _nic(0, card="slot-2"),
+                          "mlx5_7": _nic(1, card="slot-1"), "mlx5_8": _nic(1, card="slot-1")}},
+}
+
+
 def gpu_topology(hw_model: str, gpus: list[dict], hcas: list[dict], interconnect: str | None = None) -> dict:
-    """The nvidia-smi topo -m matrix by slot (see twinhw.py 'topology')."""
+    """The nvidia-smi topo -m matrix by slot (see twinhw.py 'topology'), plus 'matrix_pcie':
+    the same with every GPU-GPU cell as its PCIe path (what `topo -mp` prints)."""
     model = str(hw_model).lower()
     prof = _profile(model)
     n = len(gpus)
-    # DGX-1 prints NICs in PCI order: mlx5_0, mlx5_2, mlx5_1, mlx5_3 (one per PCIe switch)
-    nics = [h["name"] for h in hcas]
-    if model == "dgx-1":
-        nics = sorted(nics, key=lambda c: {"mlx5_0": 0, "mlx5_2": 1, "mlx5_1": 2, "mlx5_3": 3}.get(c, 9 + len(c)))
+    layout = NIC_LAYOUTS.get(model)
+    names = [h["name"] for h in hcas]
+    if layout and layout.get("order"):
+        rank = {c: i for i, c in enumerate(layout["order"])}
+        nics = sorted(names, key=lambda c: (rank.get(c, 99), len(c), c))
     else:
-        nics = sorted(nics, key=lambda c: (len(c), c))
+        nics = sorted(names, key=lambda c: (len(c), c))
     order = [f"GPU{g['index']}" for g in gpus] + nics
     half = n / 2 if n else 1
-
-    def socket_of_gpu(i):
-        return 0 if i < half else 1
-
-    if model == "dgx-1":
-        gpu_pair = {i: i // 2 for i in range(n)}                   # PCIe switch per GPU pair
-        nic_switch = {"mlx5_0": 0, "mlx5_1": 1, "mlx5_2": 2, "mlx5_3": 3}
-    else:
-        gpu_pair = {i: i // 2 for i in range(n)}
-        nic_switch = {}
-        ordered = sorted((h["name"] for h in hcas), key=lambda c: (len(c), c))
-        per_pair = max(1, -(-len(ordered) // max(1, n // 2)))   # NICs per GPU pair, rounded up
-        for pos, ca in enumerate(ordered):
-            nic_switch[ca] = min(pos // per_pair, max(0, n // 2 - 1))
-    pairs = max(1, n // 2)
-
-    def socket_of_switch(sw):
-        return 0 if sw < pairs / 2 else 1
-
-    same_numa = prof.get("same_numa", "NODE")
     uniform = UNIFORM_NVLINK.get(model)
     if uniform is None and interconnect and "switch" in str(interconnect).lower():
         uniform = 6
 
+    if layout:
+        near, same_numa = layout["near_label"], layout["same_numa"]
+        gsock = layout["gpu_socket"]
+        ggroup = layout.get("gpu_group", lambda i: None)
+        lay = layout["nics"]
+
+        def pcie(a: str, b: str) -> str:
+            a_gpu, b_gpu = a.startswith("GPU"), b.startswith("GPU")
+            if a_gpu and b_gpu:
+                i, j = int(a[3:]), int(b[3:])
+                pair = [k for k in lay.values() if i in k["near"] and j in k["near"]]
+                if pair:
+                    return near
+                if ggroup(i) is not None and ggroup(i) == ggroup(j):
+                    return "PXB"
+                return same_numa if gsock(i) == gsock(j) else "SYS"
+            if a_gpu or b_gpu:
+                g, c = (int(a[3:]), b) if a_gpu else (int(b[3:]), a)
+                info = lay.get(c)
+                if info is None:
+                    return "SYS"
+                if g in info["near"]:
+                    return near
+                if g in info["pxb"]:
+                    return "PXB"
+                return same_numa if gsock(g) == info["socket"] else "SYS"
+            ia, ib_ = lay.get(a), lay.get(b)
+            if ia is None or ib_ is None:
+                return "SYS"
+            if ia["card"] and ia["card"] == ib_["card"]:
+                return "PIX"
+            if ia["group"] and ia["group"] == ib_["group"]:
+                return "PXB"
+            return same_numa if ia["socket"] == ib_["socket"] else "SYS"
+    else:
+        gpu_pair = {i: i // 2 for i in range(n)}
+        nic_switch = {}
+        per_pair = max(1, -(-len(nics) // max(1, n // 2)))   # NICs per GPU pair, rounded up
+        for pos, ca in enumerate(sorted(names, key=lambda c: (len(c), c))):
+            nic_switch[ca] = min(pos // per_pair, max(0, n // 2 - 1))
+        pairs = max(1, n // 2)
+        same_numa = prof.get("same_numa", "NODE")
+
+        def pcie(a: str, b: str) -> str:
+            a_gpu, b_gpu = a.startswith("GPU"), b.startswith("GPU")
+            sw_a = gpu_pair[int(a[3:])] if a_gpu else nic_switch.get(a, 0)
+            sw_b = gpu_pair[int(b[3:])] if b_gpu else nic_switch.get(b, 0)
+            if sw_a == sw_b:
+                return "PXB"
+            return same_numa if (sw_a < pairs / 2) == (sw_b < pairs / 2) else "SYS"
+
     def link(a: str, b: str) -> str:
         if a == b:
             return "X"
-        a_gpu, b_gpu = a.startswith("GPU"), b.startswith("GPU")
-        if a_gpu and b_gpu:
+        if a.startswith("GPU") and b.startswith("GPU"):
             i, j = int(a[3:]), int(b[3:])
             bonds = DGX1_NVLINK[i][j] if model == "dgx-1" and i < 8 and j < 8 else (uniform or 0)
             if bonds:
                 return f"NV{bonds}"
-            return same_numa if socket_of_gpu(i) == socket_of_gpu(j) else "SYS"
-        sw_a = gpu_pair[int(a[3:])] if a_gpu else nic_switch.get(a, 0)
-        sw_b = gpu_pair[int(b[3:])] if b_gpu else nic_switch.get(b, 0)
-        if sw_a == sw_b:
-            return "PIX" if model in ("dgx-1", "dgx-2") else "PXB"
-        if model == "dgx-a100":
-            return "SYS"  # NPS4: every PCIe switch sits on its own NUMA node
-        return same_numa if socket_of_switch(sw_a) == socket_of_switch(sw_b) else "SYS"
+        return pcie(a, b)
 
     matrix = [[link(a, b) for b in order] for a in order]
+    matrix_pcie = [["X" if a == b else pcie(a, b) for b in order] for a in order]
     cpu = {f"GPU{g['index']}": g.get("cpu_affinity", "") for g in gpus}
     numa = {f"GPU{g['index']}": str(g.get("numa_node", 0)) for g in gpus}
-    return {"order": order, "matrix": matrix, "cpu_affinity": cpu, "numa_affinity": numa}
+    del half
+    return {"order": order, "matrix": matrix, "matrix_pcie": matrix_pcie, "cpu_affinity": cpu,
+            "numa_affinity": numa}
 
 
 def fabric(pod: str, hosts_hw: list[dict], switches: list[dict], isls: list[dict] | None = None) -> dict:
@@ -402,6 +514,7 @@ def fabric(pod: str, hosts_hw: list[dict], switches: list[dict], isls: list[dict
                     "switch": sw_name, "switch_port": int(sw_port) if sw_port is not None else None,
                     "state": port.get("state", "Active"), "phys_state": port.get("phys_state"),
                     "rate_gbps": port.get("rate_gbps", 100), "width": port.get("width", "4X"),
+                    "link_layer": port.get("link_layer", "InfiniBand"),
                 })
     isl_out = []
     for isl in isls or []:
