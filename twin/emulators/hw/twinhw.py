@@ -42,6 +42,7 @@ topology          dict|null, what `nvidia-smi topo -m` prints, by slot:
     order         ["GPU0", ..., "mlx5_0", ...]  (GPUs by slot index, then NICs, print order)
     matrix        list of lists of str, matrix[i][j] is the link between order[i] and
                   order[j] ("X", "NV1", "NV12", "PIX", "PXB", "PHB", "NODE", "SYS")
+    matrix_pcie   the same with every GPU-GPU cell as its PCIe path (what `topo -mp` prints)
     cpu_affinity  {"GPU0": "0-19,40-59"}; numa_affinity {"GPU0": "0"}
 hcas              list of HCA dicts:
     name          str *, "mlx5_0"
