@@ -19,7 +19,8 @@ description:
     C(MF0;<switch name>:<part>/U1), or from O(switch_guids).
   - When two switches have no link between them they are two subnets, so C(iblinkinfo) runs
     once more from each Active InfiniBand port the first run did not reach (C(-C ca -P port)).
-  - Ports whose link layer is Ethernet (RoCE) are never used to query the fabric; a planned cable on
+  - >-
+    Ports whose link layer is Ethernet (RoCE) are never used to query the fabric; a planned cable on
     such a port is a problem (C(dgx03 mlx5_4/1: link layer is Ethernet, not InfiniBand ...)).
   - Node descriptions are compared with their padding removed (real switches pad them).
   - >-

@@ -182,7 +182,8 @@ def test_an_appliance_that_differs_from_the_plan_stops_the_network_phase(pod):
         r, summary = up(pod, "--phase", "network")
         assert r.returncode == 1 and phases(summary) == [("network", "failed")], r.stdout[-4000:]
         out = r.stdout + r.stderr
-        assert "ess01b: ipoib.address: found 10.96.0.99/24 on ib0; the plan says 10.96.0.22/24 on ib0" in out, out[-4000:]
+        line = "ess01b: ipoib.address: found 10.96.0.99/24 on ib0; the plan says 10.96.0.22/24 on ib0"
+        assert line in out, out[-4000:]
         assert "nmcli" in out  # how to fix it on the canister
         assert "10.96.0.99/24" in ssh(POD, "ess01b", "ip -o addr show ib0").stdout  # nothing was changed
         # the same canister managed by deploy-pod: check mode shows the IPoIB profile it would write
