@@ -4,7 +4,8 @@
 
 Supported: -p/--ports (the port report of ibnetdiscover.c dump_ports_report) and
 -l/--list, -S/--Switch_list, -H/--Hca_list, -R/--Router_list (node lists), -C/-P, -t, -z. The default topology-file
-output is not emulated: the twin prints the port report and says so on stderr.
+output is not emulated: without one of those options the twin fails and says so on stderr
+(rather than print a layout the real tool does not print there).
 """
 
 import os
@@ -80,7 +81,8 @@ def main(argv: list[str]) -> int:
         lines = []  # a pod fabric has no IB routers
     else:
         if "ports" not in given:
-            sys.stderr.write("ibnetdiscover: deploy-pod twin prints the --ports report only\n")
+            twinhw.die("ibnetdiscover: the topology file output is not emulated by the deploy-pod twin; "
+                       "use -p/--ports or a node list (-l, -S, -H, -R)", 1)
         lines = ports_report(nodes)
     if lines:
         print("\n".join(lines))
