@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.machinery
 import io
 import json
 import tarfile
+import types
 from pathlib import Path
 
 import pytest
 import yaml
 
-from deploy_pod.sim import appliance, engine, naming, overlay, ports
+from deploy_pod.sim import appliance, engine, naming, overlay, ports, registry
 from deploy_pod.sim import faults as faults_mod
 from deploy_pod.sim import spec as spec_mod
 from deploy_pod.sim.spec import SpecError, pick_gateway, spec_from_dict
@@ -298,3 +300,116 @@ def test_ipoib_address_fault_changes_only_that_profile():
         faults_mod.make_fault({"host": "dgx01", "role": "dgx"}, "ipoib-address", ["10.78.0.99"], {})
     with pytest.raises(faults_mod.FaultError, match="IPv4"):
         faults_mod.make_fault({"host": "ess01a", "role": "ess"}, "ipoib-address", ["nope"], {})
+
+
+# ---------------------------------------------------------------- the pod's NGC mirror (registry)
+
+def test_registry_address_only_for_a_free_mgmt_ipv4():
+    hosts = {"10.77.0.11", "10.77.0.21"}
+    addr = registry.registry_address
+    assert addr("10.77.0.5:5000", "10.77.0.0/24", hosts, "10.77.0.1") == ("10.77.0.5", 5000)
+    assert addr("https://10.77.0.5/ngc", "10.77.0.0/24", hosts, "10.77.0.1") == ("10.77.0.5", 443)
+    assert addr("nvcr.io", "10.77.0.0/24", hosts, "10.77.0.1") is None  # NGC itself
+    assert addr("registry.example.com:5000", "10.77.0.0/24", hosts, "10.77.0.1") is None  # a name
+    assert addr("10.99.0.5:5000", "10.77.0.0/24", hosts, "10.77.0.1") is None  # outside the pod
+    assert addr("10.77.0.11:5000", "10.77.0.0/24", hosts, "10.77.0.1") is None  # a pod host serves it
+    assert addr(None, "10.77.0.0/24", hosts, "10.77.0.1") is None
+    with pytest.raises(SpecError, match="gateway"):
+        addr("10.77.0.1:5000", "10.77.0.0/24", hosts, "10.77.0.1")
+    with pytest.raises(SpecError, match="not a host address"):
+        addr("10.77.0.255:5000", "10.77.0.0/24", hosts, "10.77.0.1")
+    with pytest.raises(SpecError, match="not a TCP port"):
+        addr("10.77.0.5:99999", "10.77.0.0/24", hosts, "10.77.0.1")
+
+
+def test_registry_of_the_example_twin_pod():
+    spec, _ = engine.load_spec(REPO / "inventories" / "examples" / "twin.yml")
+    if registry.address_of(spec) is None:
+        pytest.skip("inventories/examples/twin.yml has no twin registry (pod.registry.url)")
+    assert registry.address_of(spec) == ("10.77.0.5", 5000)
+    assert "nvcr.io/nvidia/tensorflow:24.03-tf2-py3" in spec.registry_images
+    assert spec_from_dict(json.loads(json.dumps(spec.as_dict()))).registry_images == spec.registry_images
+
+
+def test_registry_container_is_labelled_with_the_pod_but_is_no_host():
+    labels = registry.container_labels("twin", ("10.77.0.5", 5000))
+    assert labels[naming.LABEL_POD] == "twin" and labels[naming.LABEL_TWIN] == "1"
+    assert naming.LABEL_HOST not in labels and labels[naming.LABEL_SERVICE] == "registry"
+    assert naming.registry_container_name("twin") == "dp-twin-registry"
+    with pytest.raises(SpecError, match="registry"):
+        spec_from_dict(pod_dict(hosts={"registry": {"role": "dgx", "hw_model": "dgx-1", "mgmt_address": "10.77.0.9"}},
+                                switches={}))
+
+
+def test_mirror_names_keep_org_name_and_tag():
+    dest = "10.77.0.5:5000"
+    assert registry.mirror_ref("nvcr.io/nvidia/tensorflow:24.03-tf2-py3", dest) == \
+        "10.77.0.5:5000/nvidia/tensorflow:24.03-tf2-py3"
+    assert registry.mirror_ref("nvidia/pytorch:24.03-py3", dest) == "10.77.0.5:5000/nvidia/pytorch:24.03-py3"
+    assert registry.mirror_ref("nvcr.io/nvidia/clara/monai:1.0", dest) == "10.77.0.5:5000/nvidia/clara/monai:1.0"
+    assert registry.mirror_ref("nvcr.io/nvidia/x:1@sha256:" + "0" * 64, dest) == "10.77.0.5:5000/nvidia/x:1"
+    assert registry.repo_tag("10.77.0.5:5000/nvidia/tensorflow:24.03-tf2-py3") == ("nvidia/tensorflow", "24.03-tf2-py3")
+    assert registry.repo_tag("10.77.0.5:5000/nvidia/tensorflow") == ("nvidia/tensorflow", "latest")
+
+
+def test_mirror_ngc_script_maps_names_as_the_twin_does():
+    loader = importlib.machinery.SourceFileLoader("mirror_ngc", str(REPO / "scripts" / "mirror-ngc"))
+    mod = types.ModuleType(loader.name)
+    loader.exec_module(mod)
+    for image in ("nvcr.io/nvidia/tensorflow:24.03-tf2-py3", "nvidia/pytorch:24.03-py3", "nvcr.io/nvidia/a/b:1"):
+        assert mod.mirror_ref(image, "10.77.0.5:5000") == registry.mirror_ref(image, "10.77.0.5:5000")
+
+
+def test_registry_config_serves_tls_with_htpasswd():
+    cfg = yaml.safe_load(registry.registry_config(5000, "deploy-pod twin NGC mirror of pod twin"))
+    assert cfg["http"]["addr"] == ":5000"
+    assert cfg["http"]["tls"] == {"certificate": f"{registry.TLS_DIR}/registry.crt",
+                                  "key": f"{registry.TLS_DIR}/registry.key"}
+    assert cfg["auth"] == {"htpasswd": {"realm": "deploy-pod twin NGC mirror of pod twin",
+                                        "path": registry.HTPASSWD_PATH}}
+    assert cfg["storage"]["filesystem"]["rootdirectory"] == registry.DATA_DIR
+    assert registry.unit_dropin(5000) is None and "CAP_NET_BIND_SERVICE" in registry.unit_dropin(443)
+
+
+def test_registry_key_looks_like_an_ngc_key():
+    key = registry.new_api_key()
+    assert len(key) == 84 and key.isalnum() and key.isascii()
+    assert registry.new_api_key() != key
+    assert registry.is_api_key(key) and not registry.is_api_key("short") and not registry.is_api_key("a b" * 20)
+
+
+def test_registry_certificate_chains_to_the_pod_ca_with_its_ip():
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    ca_pem, ca_key = registry.make_ca("twin")
+    cert_pem, key_pem = registry.make_server_cert(ca_pem, ca_key, "10.77.0.5")
+    ca, cert = x509.load_pem_x509_certificate(ca_pem), x509.load_pem_x509_certificate(cert_pem)
+    assert cert.issuer == ca.subject
+    ca.public_key().verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(cert.signature_hash_algorithm))
+    assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    assert registry.cert_ip(cert_pem) == "10.77.0.5" and registry.cert_ip(ca_pem) is None
+    assert b"PRIVATE KEY" in key_pem
+
+
+def test_registry_files_are_made_once_and_reused(tmp_path):
+    files = registry.Files(tmp_path)
+    assert registry.ensure_files(files, "twin", "10.77.0.5") is True
+    key, ca = files.api_key.read_text(), files.ca_cert.read_bytes()
+    assert files.api_key.stat().st_mode & 0o777 == 0o600 and files.ca_key.stat().st_mode & 0o777 == 0o600
+    assert (files.cert_dir / "ca.crt").read_bytes() == ca
+    assert registry.ensure_files(files, "twin", "10.77.0.5") is False  # reused: nothing new
+    assert files.api_key.read_text() == key and files.ca_cert.read_bytes() == ca
+    assert registry.ensure_files(files, "twin", "10.77.0.6") is True  # another address: new server cert, same CA
+    assert files.ca_cert.read_bytes() == ca and registry.cert_ip(files.server_cert.read_bytes()) == "10.77.0.6"
+
+
+def test_overlay_vars_carry_the_registry_ca_and_no_verdict(tmp_path):
+    ca = tmp_path / "registry-ca.crt"
+    v = overlay.overlay_vars(ca)
+    assert v["ngc_registry_ca_file"] == str(ca.resolve()) and Path(v["ngc_registry_ca_file"]).is_absolute()
+    assert v["acceptance_judge"] is False and "local disk" in v["acceptance_judge_note"]
+    assert "ngc_registry_ca_file" not in overlay.overlay_vars(None)
+    inv = overlay.overlay_inventory({"dgx01": 20001}, tmp_path / "k", tmp_path / "kh", v)
+    assert inv["all"]["vars"] == v and "dgx01" in inv["all"]["hosts"]
+    yaml.safe_dump(inv)

@@ -50,6 +50,10 @@ def sim() -> None:
 def up(pod_file: str) -> None:
     """Start the twin of POD.yml and write the inventory overlay .sim/<pod>/overlay.yml.
 
+    When pod.registry.url is an address of the management network that no host has, the twin also
+    runs the pod's NGC mirror there (TLS, user $oauthtoken; key .sim/<pod>/ngc-api-key, CA
+    .sim/<pod>/registry-ca.crt), filled with the NGC stand-in image under every pod.registry.images name.
+
     \b
     Example:
       deploy-pod sim up inventories/examples/twin.yml
@@ -103,6 +107,9 @@ def status(pod_file: str, as_json: bool) -> None:
         table.add_row(r["host"], r["role"], r["container"], r["state"],
                       f"127.0.0.1:{r['ssh_port']}" if r["ssh_port"] else "-", r["mgmt_address"] or "-")
     console.print(table)
+    for svc in st.get("services", []):
+        console.print(f"{svc['service'] or 'service'}: {svc['container']} {svc['state']}"
+                      + (f" at {svc['endpoint']}" if svc.get("endpoint") else ""))
     console.print(f"networks: {', '.join(st['networks']) or 'none'}")
     console.print(f"volumes:  {', '.join(st['volumes']) or 'none'}")
     console.print("faults:   " + ("; ".join(flt.describe(f) for f in st["faults"]) or "none"))

@@ -17,6 +17,11 @@ SYSTEMD_FLAGS = [
 ]
 
 
+# DGX hosts run a real Docker engine (DGX OS ships one): runc inside the twin needs these, or it
+# fails with "unable to join session keyring"
+ENGINE_FLAGS = ["--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined"]
+
+
 class DockerError(RuntimeError):
     pass
 
@@ -104,15 +109,30 @@ def volume_create(name: str, labels: dict[str, str]) -> None:
 
 
 def container_create(name: str, image: str, *, hostname: str, labels: dict[str, str], network: str,
-                     ip: str, ssh_port: int, volumes: list[str], add_hosts: dict[str, str]) -> None:
+                     ip: str, ssh_port: int, volumes: list[str], add_hosts: dict[str, str],
+                     engine: bool = False) -> None:
+    """A twin host; `engine`: it runs a Docker engine of its own (DGX OS)."""
     args = ["create", "--name", name, "--hostname", hostname, *_label_args(labels), *SYSTEMD_FLAGS,
-            "--network", network, "--ip", ip, "-p", f"127.0.0.1:{ssh_port}:22",
+            *(ENGINE_FLAGS if engine else []), "--network", network, "--ip", ip, "-p", f"127.0.0.1:{ssh_port}:22",
             "--stop-timeout", "20"]
     for v in volumes:
         args += ["-v", v]
     for host, addr in sorted(add_hosts.items()):
         args += ["--add-host", f"{host}:{addr}"]
     docker(*args, image, "/lib/systemd/systemd")
+
+
+def has_engine_flags(name: str) -> bool:
+    """Whether a container was made to run a Docker engine inside (ENGINE_FLAGS)."""
+    opts = ((inspect("container", name) or {}).get("HostConfig") or {}).get("SecurityOpt") or []
+    return "seccomp=unconfined" in opts and "apparmor=unconfined" in opts
+
+
+def container_create_service(name: str, image: str, *, hostname: str, labels: dict[str, str], network: str,
+                             ip: str) -> None:
+    """A twin service container (systemd, on the management network, no SSH port, no volumes)."""
+    docker("create", "--name", name, "--hostname", hostname, *_label_args(labels), *SYSTEMD_FLAGS,
+           "--network", network, "--ip", ip, "--stop-timeout", "20", image, "/lib/systemd/systemd")
 
 
 def copy_tar(name: str, tar_bytes: bytes, dest: str = "/") -> None:

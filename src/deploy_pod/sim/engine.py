@@ -19,6 +19,7 @@ import yaml
 from deploy_pod.sim import appliance, hardware, naming, overlay, ports
 from deploy_pod.sim import docker as dk
 from deploy_pod.sim import faults as flt
+from deploy_pod.sim import registry as reg
 from deploy_pod.sim.spec import SimSpec, spec_from_dict, spec_from_plan
 
 Progress = Callable[[str], None]
@@ -34,6 +35,7 @@ ESS_LICENSES = ["gpfs.license.dm", "gpfs.license.std"]
 # from the Debian archive: what the ESS OS image has besides Storage Scale (NTP through chrony)
 ESS_OS_PACKAGES = ["chrony"]
 MMBUILDGPL = ["/usr/lpp/mmfs/bin/mmbuildgpl", "--quiet"]
+OS_SCRIPT = "/usr/local/sbin/deploy-pod-twin-os"
 SYSTEMD_TIMEOUT = 120
 SSH_TIMEOUT = 60
 
@@ -187,18 +189,30 @@ def cable_wiring(spec: SimSpec, host: str, faults: list[dict]) -> list[tuple[str
 
 # ---------------------------------------------------------------- steps
 
-def ensure_testbed(paths: Paths, progress: Progress) -> str:
+@dataclass
+class Images:
+    twin: str  # the host image
+    standin: str | None  # the NGC stand-in image (None from an older scripts/testbed)
+
+
+def _testbed_tag(paths: Paths, flag: str) -> str | None:
+    proc = subprocess.run([str(paths.testbed), flag], capture_output=True, text=True)
+    return proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else None
+
+
+def ensure_testbed(paths: Paths, progress: Progress) -> Images:
     tag = subprocess.run([str(paths.testbed), "--tag"], capture_output=True, text=True, check=True).stdout.strip()
-    have_image = dk.engine_ok() and dk.image_exists(tag)
+    standin = _testbed_tag(paths, "--standin-tag")
+    have_image = dk.engine_ok() and dk.image_exists(tag) and (standin is None or dk.image_exists(standin))
     have_repo = (paths.repo / "Packages").is_file() or not (paths.root / "twin" / "build_repo.py").is_file()
     if have_image and have_repo:
-        progress(f"twin image {tag} and local repository present")
-        return tag
+        progress(f"twin image {tag}, NGC stand-in {standin} and local repository present")
+        return Images(tag, standin)
     progress("building what is missing: scripts/testbed")
     proc = subprocess.run([str(paths.testbed)], stdout=subprocess.PIPE, text=True)
     if proc.returncode != 0:
         raise SimError(f"scripts/testbed failed (exit {proc.returncode})")
-    return proc.stdout.strip().splitlines()[-1]
+    return Images(proc.stdout.strip().splitlines()[-1], standin)
 
 
 def ensure_key(paths: Paths, pod: str) -> str:
@@ -318,7 +332,7 @@ def setup_os(spec: SimSpec, host: str, faults: list[dict]) -> None:
     h = spec.hosts[host]
     container = spec.container(host)
     if appliance.network_stack(h) == "networkmanager":
-        dk.exec_(container, "/usr/local/sbin/deploy-pod-twin-os", "networkmanager", timeout=120)
+        dk.exec_(container, OS_SCRIPT, "networkmanager", timeout=120)
     if h.management == "appliance":
         configure_appliance(spec, host, faults)
 
@@ -357,6 +371,34 @@ def ssh_check(paths: Paths, port: int) -> subprocess.CompletedProcess:
          "root@127.0.0.1", "true"], capture_output=True, text=True, timeout=30)
 
 
+def finish_hosts(spec: SimSpec, running: list[str], available: set[str], faults: list[dict],
+                 progress: Progress) -> None:
+    """What the vendor delivers: the preinstalled packages, the network stack, the Docker engine (DGX OS)."""
+    def _install(host: str) -> None:
+        pkgs = preinstall(spec.hosts[host].role, available)
+        install_packages(spec.container(host), pkgs)
+        for cmd in after_preinstall(pkgs):
+            dk.exec_(spec.container(host), *cmd, timeout=120)
+    if available:
+        roles = sorted({spec.hosts[h].role for h in running})
+        progress("preinstalling what the real hosts ship: "
+                 + "; ".join(f"{r}: {', '.join(preinstall(r, available))}" for r in roles))
+        _parallel(_install, running)
+    else:
+        progress("note: build/twin-repo has no packages yet; nothing preinstalled")
+    nm_hosts = [h for h in running if appliance.network_stack(spec.hosts[h]) == "networkmanager"]
+    if nm_hosts:
+        progress("NetworkManager on the RHEL-family storage hosts: " + ", ".join(nm_hosts)
+                 + "; appliances configured as delivered: "
+                 + (", ".join(h for h in nm_hosts if spec.hosts[h].management == "appliance") or "none"))
+        _parallel(lambda h: setup_os(spec, h, faults), nm_hosts)
+    engine_hosts = [h for h in running if spec.hosts[h].role == "dgx"]
+    if engine_hosts:
+        # after the preinstall: dockerd registers --gpus only if the toolkit's hook is there when it starts
+        progress("Docker engine as DGX OS ships it (vfs storage driver): " + ", ".join(engine_hosts))
+        _parallel(lambda h: dk.exec_(spec.container(h), OS_SCRIPT, "docker", timeout=180), engine_hosts)
+
+
 def _parallel(fn, items):
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         return dict(zip(items, pool.map(fn, items), strict=True))
@@ -369,7 +411,11 @@ def up(pod_file: str | Path, progress: Progress = print) -> Paths:
     spec, catalog_get = load_spec(pod_file)
     paths = Paths(find_root(), spec.pod)
     progress(f"pod {spec.pod}: {len(spec.hosts)} hosts, {len(spec.switches)} IB switches")
-    image = ensure_testbed(paths, progress)
+    images = ensure_testbed(paths, progress)
+    image = images.twin
+    mirror = reg.address_of(spec)
+    if mirror and not images.standin:
+        raise SimError("the pod's registry is in the twin but scripts/testbed builds no NGC stand-in image")
     pubkey = ensure_key(paths, spec.pod)
     available = repo_packages((paths.repo / "Packages").read_text()) if (paths.repo / "Packages").is_file() else set()
     pref = paths.apt_pref.read_bytes() if paths.apt_pref.is_file() else None
@@ -420,12 +466,15 @@ def up(pod_file: str | Path, progress: Progress = print) -> Paths:
     for host, h in spec.hosts.items():
         name = spec.container(host)
         st = dk.state(name)
+        if st != "absent" and h.role == "dgx" and not dk.has_engine_flags(name):
+            raise SimError(f"{name} was made by an older deploy-pod (no Docker engine of its own); "
+                           f"run `deploy-pod sim down {pod_file}`, then `sim up` again")
         if st == "absent":
             progress(f"container {name} ({h.role}, {h.hw_model}, {h.mgmt_address}, ssh 127.0.0.1:{host_ports[host]})")
             dk.container_create(name, image, hostname=host,
                                 labels=naming.labels(spec.pod, host=host, role=h.role),
                                 network=spec.mgmt_network, ip=h.mgmt_address, ssh_port=host_ports[host],
-                                volumes=volumes, add_hosts=add_hosts)
+                                volumes=volumes, add_hosts=add_hosts, engine=h.role == "dgx")
             dk.copy_tar(name, make_tar(host_files(flt.render_hardware(hosts_hw[host], faults), pubkey, pref)))
         if st != "running" and not any(f["host"] == host and f["kind"] == "node-down" for f in faults):
             dk.start(name)
@@ -433,6 +482,9 @@ def up(pod_file: str | Path, progress: Progress = print) -> Paths:
         elif st == "running":
             progress(f"container {name} already running")
     running = [h for h in spec.hosts if dk.state(spec.container(h)) == "running"]
+    registry_created = False
+    if mirror:
+        _, registry_created = reg.start(spec, mirror, image, progress)
 
     progress(f"waiting for systemd in {len(running)} containers")
     states = _parallel(lambda h: wait_systemd(spec.container(h)), running)
@@ -451,24 +503,21 @@ def up(pod_file: str | Path, progress: Progress = print) -> Paths:
     for host in running:
         push_hardware(spec, paths, host, faults)
 
-    def _install(host: str) -> None:
-        pkgs = preinstall(spec.hosts[host].role, available)
-        install_packages(spec.container(host), pkgs)
-        for cmd in after_preinstall(pkgs):
-            dk.exec_(spec.container(host), *cmd, timeout=120)
-    if available:
-        roles = sorted({spec.hosts[h].role for h in running})
-        progress("preinstalling what the real hosts ship: "
-                 + "; ".join(f"{r}: {', '.join(preinstall(r, available))}" for r in roles))
-        _parallel(_install, running)
-    else:
-        progress("note: build/twin-repo has no packages yet; nothing preinstalled")
-    nm_hosts = [h for h in running if appliance.network_stack(spec.hosts[h]) == "networkmanager"]
-    if nm_hosts:
-        progress("NetworkManager on the RHEL-family storage hosts: " + ", ".join(nm_hosts)
-                 + "; appliances configured as delivered: "
-                 + (", ".join(h for h in nm_hosts if spec.hosts[h].management == "appliance") or "none"))
-        _parallel(lambda h: setup_os(spec, h, faults), nm_hosts)
+    # the pod's NGC mirror: configured and filled in the background while the hosts finish
+    files = reg.Files(paths.dir)
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    filling = None
+    if mirror:
+        def _mirror() -> list[str]:
+            reg.ready(spec, mirror, files, registry_created, wait_systemd, progress)
+            return reg.fill(paths.root, mirror, spec.registry_images, images.standin, files, progress)
+        filling = pool.submit(_mirror)
+    try:
+        finish_hosts(spec, running, available, faults, progress)
+    finally:
+        pool.shutdown(wait=True)
+    if filling is not None:
+        filling.result()  # raises what the mirror step raised
 
     progress("waiting for SSH")
     keys = _parallel(lambda h: wait_ssh(paths, host_ports[h]), running)
@@ -477,7 +526,8 @@ def up(pod_file: str | Path, progress: Progress = print) -> Paths:
         proc = ssh_check(paths, host_ports[host])
         if proc.returncode != 0:
             raise SimError(f"{host}: SSH login failed: {proc.stderr.strip()}")
-    inv = overlay.overlay_inventory(host_ports, paths.key, paths.known_hosts)
+    inv = overlay.overlay_inventory(host_ports, paths.key, paths.known_hosts,
+                                    overlay.overlay_vars(files.ca_cert if mirror else None))
     _write(paths.overlay, overlay.HEADER.format(pod_file=pod_file, overlay=paths.overlay)
            + yaml.safe_dump(inv, sort_keys=True))
     progress(f"pod {spec.pod} is up in {time.monotonic() - t0:.0f} s; inventory overlay: {paths.overlay}")
@@ -508,19 +558,25 @@ def down(pod_file: str | Path, progress: Progress = print) -> None:
 def status(pod_file: str | Path) -> dict:
     pod = pod_name(pod_file)
     paths = Paths(find_root(), pod)
-    rows = []
+    rows, services = [], []
     for name in dk.ls("container", f"{naming.LABEL_POD}={pod}"):
         info = dk.inspect("container", name) or {}
         labels = info.get("Config", {}).get("Labels") or {}
         binds = (info.get("HostConfig", {}).get("PortBindings") or {}).get("22/tcp") or []
         nets = info.get("NetworkSettings", {}).get("Networks") or {}
         mgmt = nets.get(naming.mgmt_network_name(pod), {}).get("IPAddress") or ""
+        state = info.get("State", {}).get("Status", "?")
+        if naming.LABEL_HOST not in labels:  # a twin service (the registry), no inventory host
+            services.append({"container": name, "service": labels.get(naming.LABEL_SERVICE, ""), "state": state,
+                             "mgmt_address": mgmt, "endpoint": labels.get("org.deploy-pod.registry", "")})
+            continue
         rows.append({"container": name, "host": labels.get(naming.LABEL_HOST, ""),
-                     "role": labels.get(naming.LABEL_ROLE, ""), "state": info.get("State", {}).get("Status", "?"),
+                     "role": labels.get(naming.LABEL_ROLE, ""), "state": state,
                      "ssh_port": int(binds[0]["HostPort"]) if binds else None, "mgmt_address": mgmt})
     res = resources(pod)
-    return {"pod": pod, "containers": rows, "networks": res["network"], "volumes": res["volume"],
-            "faults": _read_json(paths.faults, []), "sim_dir": str(paths.dir) if paths.dir.exists() else None}
+    return {"pod": pod, "containers": rows, "services": services, "networks": res["network"],
+            "volumes": res["volume"], "faults": _read_json(paths.faults, []),
+            "sim_dir": str(paths.dir) if paths.dir.exists() else None}
 
 
 # ---------------------------------------------------------------- faults

@@ -10,6 +10,7 @@ LABEL_POD = "org.deploy-pod.pod"
 LABEL_HOST = "org.deploy-pod.host"
 LABEL_ROLE = "org.deploy-pod.role"
 LABEL_SWITCH = "org.deploy-pod.switch"
+LABEL_SERVICE = "org.deploy-pod.service"  # a twin service container (the registry), not a host
 
 SHARED_MOUNT = "/var/lib/deploy-pod-twin"
 REPO_MOUNT = "/srv/deploy-pod-twin-repo"
@@ -34,6 +35,11 @@ def slug(text: str) -> str:
 
 def container_name(pod: str, host: str) -> str:
     return f"dp-{slug(pod)}-{slug(host)}"
+
+
+def registry_container_name(pod: str) -> str:
+    """The pod's NGC mirror registry (no inventory host: it carries no host label)."""
+    return f"dp-{slug(pod)}-registry"
 
 
 def mgmt_network_name(pod: str) -> str:

@@ -16,8 +16,23 @@ def ssh_common_args(known_hosts: Path) -> str:
             "-o IdentitiesOnly=yes")
 
 
-def overlay_inventory(ports: dict[str, int], key_file: Path, known_hosts: Path) -> dict:
-    """Ansible YAML inventory: connection variables only, for every twin host."""
+# the twin's storage is a directory on this machine's local disk, not an ESS: its throughput says
+# nothing about the pod, so the acceptance phase measures and reports but does not judge
+ACCEPTANCE_REASON = ("digital twin: the Scale file system is a directory on the controller's local disk and the "
+                     "GPUs are emulated, so throughput and images/s are reported but not judged")
+
+
+def overlay_vars(registry_ca: Path | None) -> dict:
+    """all.vars of the overlay: the twin mirror's CA (when the twin runs the pod's registry) and the
+    acceptance verdict switched off, with the reason."""
+    out: dict = {"acceptance_judge": False, "acceptance_judge_note": ACCEPTANCE_REASON}
+    if registry_ca is not None:
+        out["ngc_registry_ca_file"] = str(Path(registry_ca).resolve())
+    return out
+
+
+def overlay_inventory(ports: dict[str, int], key_file: Path, known_hosts: Path, all_vars: dict | None = None) -> dict:
+    """Ansible YAML inventory: connection variables for every twin host, and `all_vars`."""
     hosts = {}
     for host in sorted(ports):
         hosts[host] = {
@@ -27,7 +42,10 @@ def overlay_inventory(ports: dict[str, int], key_file: Path, known_hosts: Path) 
             "ansible_ssh_private_key_file": str(key_file),
             "ansible_ssh_common_args": ssh_common_args(known_hosts),
         }
-    return {"all": {"hosts": hosts}}
+    inv: dict = {"all": {"hosts": hosts}}
+    if all_vars:
+        inv["all"]["vars"] = dict(all_vars)
+    return inv
 
 
 def known_hosts_lines(port: int, keyscan_output: str) -> list[str]:

@@ -57,6 +57,9 @@ class SimSpec:
     ipoib_mtu: int | None = None
     ntp_servers: list[str] = field(default_factory=list)
     etc_hosts: list[dict] = field(default_factory=list)
+    # where the DGX hosts pull NGC images from (pod.registry) and which images
+    registry_url: str | None = None
+    registry_images: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -117,6 +120,8 @@ def validate(spec: SimSpec) -> None:
             raise SpecError(f"{h.name}: no mgmt_address; the twin needs one per host")
         if IPv4Address(h.mgmt_address) not in net:
             raise SpecError(f"{h.name}: mgmt_address {h.mgmt_address} is outside {spec.mgmt_cidr}")
+        if spec.container(h.name) == naming.registry_container_name(spec.pod):
+            raise SpecError(f"{h.name}: its container name would be the twin registry's; rename the host")
         if h.mgmt_address in seen:
             raise SpecError(f"{h.name}: mgmt_address {h.mgmt_address} is also {seen[h.mgmt_address]}'s")
         seen[h.mgmt_address] = h.name
@@ -154,7 +159,10 @@ def spec_from_plan(plan) -> SimSpec:
     gateway = pick_gateway(cidr, str(mgmt.gateway) if getattr(mgmt, "gateway", None) else None,
                            {h.mgmt_address for h in hosts.values()})
     ipoib = plan.networks.ipoib
+    ngc = getattr(plan, "ngc", None) or {}
     spec = SimSpec(_s(plan.name), cidr, gateway, hosts, switches,
+                   registry_url=_s(ngc.get("url")) if ngc.get("url") else None,
+                   registry_images=[_s(i["source"]) for i in ngc.get("images") or []],
                    mgmt_mtu=mgmt.mtu, ipoib_cidr=str(ipoib.cidr), ipoib_mode=_s(ipoib.mode), ipoib_mtu=ipoib.mtu,
                    ntp_servers=[_s(s) for s in plan.ntp_servers],
                    etc_hosts=[{"address": _s(e["address"]), "names": [_s(n) for n in e["names"]]}
@@ -175,7 +183,7 @@ def spec_from_dict(d: dict) -> SimSpec:
                 for n, s in d.get("switches", {}).items()}
     gateway = d.get("mgmt_gateway") or pick_gateway(d["mgmt_cidr"], None, {h.mgmt_address for h in hosts.values()})
     spec = SimSpec(d["pod"], d["mgmt_cidr"], gateway, hosts, switches,
-                   **{k: d[k] for k in ("mgmt_mtu", "ipoib_cidr", "ipoib_mode", "ipoib_mtu", "ntp_servers", "etc_hosts")
-                      if k in d})
+                   **{k: d[k] for k in ("mgmt_mtu", "ipoib_cidr", "ipoib_mode", "ipoib_mtu", "ntp_servers",
+                                        "etc_hosts", "registry_url", "registry_images") if k in d})
     validate(spec)
     return spec
