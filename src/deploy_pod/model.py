@@ -115,15 +115,86 @@ class Fabric(Strict):
     )
 
 
+DEFAULT_IMAGES = ["nvcr.io/nvidia/tensorflow:24.03-tf2-py3", "nvcr.io/nvidia/pytorch:24.03-py3"]
+# an image reference: [registry/]path[:tag][@digest]
+IMAGE = r"^[a-z0-9][a-z0-9._:-]*(/[a-z0-9][a-z0-9._-]*)+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$"
+
+
 class Registry(Strict):
     url: str = Field("nvcr.io", pattern=REGISTRY,
-                     description="Container registry the NGC images come from (or a mirror): host[:port][/path].",
+                     description="Container registry the NGC images come from, or the pod's own mirror "
+                     "(air-gapped pods): host[:port][/path]. With a mirror, nvcr.io/org/name:tag is pulled as "
+                     "<url>/org/name:tag (scripts/mirror-ngc fills it that way).",
                      examples=["registry.example.com:5000"])
-    images: list[str] = Field(
-        default_factory=list,
-        description="Images every DGX pulls.",
+    username: str = Field("$oauthtoken", min_length=1,
+                          description="Registry user. NGC takes the literal '$oauthtoken' with the API key as "
+                          "password; the key comes from the vault variable ngc_api_key or $NGC_API_KEY.",
+                          examples=["$oauthtoken"])
+    images: list[Annotated[str, StringConstraints(pattern=IMAGE)]] = Field(
+        default_factory=lambda: list(DEFAULT_IMAGES),
+        description="Images every DGX pulls (the NGC TensorFlow and PyTorch images by default).",
         examples=[["nvcr.io/nvidia/tensorflow:24.03-tf2-py3"]],
     )
+    enroot: bool = Field(False, description="Also import every image as an enroot squashfs (Slurm/pyxis users).",
+                         examples=[True])
+    enroot_dir: str = Field("/raid/enroot", pattern=r"^/", description="Where the enroot squashfs files go.",
+                            examples=["/raid/enroot"])
+
+
+SIZE = r"^[0-9]+[kKmMgGtT]?$"
+
+
+class FioSettings(Strict):
+    """Overrides of the fio profile (every field defaults to the profile's value)."""
+
+    bs: str | None = Field(None, pattern=SIZE, description="Block size.", examples=["1m"])
+    numjobs: int | None = Field(None, ge=1, le=256, description="fio jobs per client.", examples=[8])
+    iodepth: int | None = Field(None, ge=1, le=1024, description="I/O depth per job.", examples=[16])
+    size: str | None = Field(None, pattern=SIZE, description="File size per job (written once, reused).",
+                             examples=["4g"])
+    runtime: int | None = Field(None, ge=1, le=3600, description="Seconds each measurement runs.", examples=[30])
+
+
+class TfSettings(Strict):
+    """Overrides of the training/inference profile."""
+
+    models: list[Literal["resnet50", "resnet152", "inception3", "inception4", "alexnet", "googlenet", "vgg16",
+                         "lenet", "trivial"]] | None = Field(None, description="tf_cnn_benchmarks models.",
+                                                              examples=[["resnet50", "resnet152"]])
+    batch_size: int | None = Field(None, ge=1, le=4096, description="Batch size per GPU.", examples=[256])
+    num_batches: int | None = Field(None, ge=1, description="Batches each run measures.", examples=[100])
+    gpus_per_host: int | None = Field(None, ge=1, le=16, description="GPUs used per DGX (default: all it has); "
+                                      "one container per GPU.", examples=[8])
+    image: str | None = Field(None, pattern=IMAGE, description="Image the runs use; default: the TensorFlow "
+                              "image of registry.images.", examples=["nvcr.io/nvidia/tensorflow:24.03-tf2-py3"])
+    data_dir: str | None = Field(None, pattern=r"^/", description="TFRecord data set (ImageNet layout, "
+                                 "train-*-of-*) on the Scale mount; default: a synthetic one written there once.",
+                                 examples=["/gpfs/fs1/imagenet/tfrecords"])
+    dataset_images: int | None = Field(None, ge=16, description="Images in the synthetic data set.",
+                                       examples=[4096])
+    benchmarks_dir: str | None = Field(None, pattern=r"^/", description="A checkout of tensorflow/benchmarks on "
+                                       "the DGX hosts, mounted at /workspace/benchmarks (NGC images do not carry "
+                                       "tf_cnn_benchmarks).", examples=["/gpfs/fs1/tools/benchmarks"])
+
+
+class AcceptanceSettings(Strict):
+    """How `deploy-pod acceptance` measures the pod (docs/acceptance.md)."""
+
+    profile: Literal["quick", "full"] = Field("quick", description="Measurement profile: 'quick' (minutes) or "
+                                              "'full' (the reference's sizes; an hour or more).", examples=["full"])
+    pass_share: float = Field(0.8, gt=0, le=1, description="Share of the expected GB/s a run must reach.",
+                              examples=[0.8])
+    penalty_max_pct: float = Field(5.0, ge=0, le=100, description="Largest images/s loss from Scale against a RAM "
+                                   "disk that passes (the reference: within a few percent).", examples=[5.0])
+    directory: str = Field(".deploy-pod-acceptance", pattern=r"^[A-Za-z0-9._-]+$",
+                           description="Directory under the mount point that holds the test files; nothing "
+                           "outside it is touched.", examples=[".deploy-pod-acceptance"])
+    ramdisk: str = Field("/dev/shm/deploy-pod-acceptance", pattern=r"^/dev/shm/[A-Za-z0-9._/-]+$",
+                         description="RAM disk directory the data set is copied to for the RAM disk runs "
+                         "(removed after).", examples=["/dev/shm/deploy-pod-acceptance"])
+    fio: FioSettings = Field(default_factory=FioSettings, description="fio overrides.", examples=[{"runtime": 30}])
+    tf: TfSettings = Field(default_factory=TfSettings, description="Training/inference overrides.",
+                           examples=[{"models": ["resnet50"]}])
 
 
 class VdiskSettings(Strict):
@@ -186,6 +257,9 @@ class PodSettings(Strict):
     )
     registry: Registry = Field(default_factory=Registry, description="Where NGC containers come from.",
                                examples=[{"url": "nvcr.io"}])
+    acceptance: AcceptanceSettings = Field(default_factory=AcceptanceSettings, description="Acceptance "
+                                           "measurements (fio, training, inference).",
+                                           examples=[{"profile": "quick"}])
     fabric: Fabric = Field(default_factory=Fabric, description="InfiniBand fabric settings.",
                            examples=[{"subnet_manager": "switch"}])
     scale: ScaleSettings = Field(default_factory=ScaleSettings, description="Spectrum Scale install, tuning "

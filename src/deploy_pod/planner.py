@@ -11,6 +11,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
+from deploy_pod.acceptplan import plan_acceptance, plan_ngc
 from deploy_pod.catalog import Catalog, dig, load_catalog, management_mode, storage_ports
 from deploy_pod.model import Filesystem, Networks, Pod, PodHost
 from deploy_pod.sizing import Sizing, sizing
@@ -108,6 +109,8 @@ class Plan:
     subnet_manager: str = "switch"
     etc_hosts: list[dict] = field(default_factory=list)  # {address, names} for every pod server
     scale: ScalePlan | None = None
+    ngc: dict = field(default_factory=dict)
+    acceptance: dict = field(default_factory=dict)
 
     @property
     def quorum(self) -> list[str]:
@@ -306,9 +309,12 @@ def make_plan(pod: Pod, catalog: Catalog | None = None) -> Plan:
     for hp in hosts.values():
         hp.daemon_name = f"{hp.name}-ib" if hp.ipoib_address else hp.name
         hp.license = "server" if hp.quorum or hp.manager or hp.role in ("ess", "nsd") else "client"
-    return Plan(s.name, s.cluster, s.filesystem, s.networks, hosts, switches, units, classes, sizing(pod, catalog),
+    size = sizing(pod, catalog)
+    dgx = [h.name for h in hosts.values() if h.role == "dgx"]
+    return Plan(s.name, s.cluster, s.filesystem, s.networks, hosts, switches, units, classes, size,
                 ntp_servers=list(s.ntp_servers), subnet_manager=s.fabric.subnet_manager,
-                etc_hosts=etc_hosts(hosts.values()), scale=plan_scale(pod, catalog, hosts, units, classes))
+                etc_hosts=etc_hosts(hosts.values()), scale=plan_scale(pod, catalog, hosts, units, classes),
+                ngc=plan_ngc(pod), acceptance=plan_acceptance(pod, catalog, size, dgx, s.filesystem.mount))
 
 
 def plan_scale(pod: Pod, catalog: Catalog, hosts: dict[str, HostPlan], units: dict[str, UnitPlan],
