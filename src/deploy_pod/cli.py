@@ -141,27 +141,40 @@ def rules() -> None:
         click.echo(f"{r['id']:<24} {r['severity']:<8} {r['summary']}")
 
 
+def _run_options(fn):
+    """Options `up` and `acceptance` share."""
+    opts = [
+        click.option("-i", "--inventory", "inventories", multiple=True, type=click.Path(exists=True),
+                     help="Extra inventory sources layered over POD.yml (for example the twin's overlay)."),
+        click.option("--twin", is_flag=True, help="Target the pod's digital twin (adds .sim/<pod>/overlay.yml "
+                     "and, unless NGC_API_KEY is set, the twin mirror's key)."),
+        click.option("--check", is_flag=True, help="Ansible check mode with diffs: show what would change."),
+        click.option("--limit", help="Ansible host pattern to limit the run to."),
+        click.option("--artifacts", type=click.Path(file_okay=False), default="artifacts", show_default=True,
+                     help="Where each run's artifacts and summary go."),
+        click.option("-e", "--extra-vars", "extra_vars", multiple=True, metavar="KEY=VALUE",
+                     help="Passed to Ansible, e.g. -e scale_force=true, -e scale_restart=rolling, "
+                     "-e scale_timeout=60."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
 @main.command()
 @click.argument("pod_file", metavar="POD.yml", type=click.Path(exists=True, dir_okay=False))
-@click.option("-i", "--inventory", "inventories", multiple=True, type=click.Path(exists=True),
-              help="Extra inventory sources layered over POD.yml (for example the twin's overlay).")
-@click.option("--twin", is_flag=True, help="Target the pod's digital twin (adds .sim/<pod>/overlay.yml).")
+@_run_options
 @click.option("--phase", "phases", multiple=True, help="Run only these phases (repeatable).")
 @click.option("--from", "start", metavar="PHASE", help="Start at this phase.")
 @click.option("--resume", is_flag=True, help="Start again at the phase that failed last time.")
 @click.option("--failed-hosts", is_flag=True, help="With --resume: limit the run to the hosts that failed.")
-@click.option("--check", is_flag=True, help="Ansible check mode with diffs: show what would change.")
-@click.option("--limit", help="Ansible host pattern to limit the run to.")
-@click.option("--artifacts", type=click.Path(file_okay=False), default="artifacts", show_default=True,
-              help="Where each run's artifacts and summary go.")
-@click.option("-e", "--extra-vars", "extra_vars", multiple=True, metavar="KEY=VALUE",
-              help="Passed to Ansible, e.g. -e scale_force=true, -e scale_restart=rolling, -e scale_timeout=60.")
 def up(pod_file, inventories, twin, phases, start, resume, failed_hosts, check, limit, artifacts,
        extra_vars) -> None:
-    """Deploy the pod phase by phase (preflight, base, network, ...) with progress; resumable.
+    """Deploy the pod phase by phase (preflight, base, network, ... ngc, acceptance) with progress.
 
     Stops at the first failed phase; `--resume` starts again there. Every run keeps its
-    ansible-runner artifacts and a summary under --artifacts.
+    ansible-runner artifacts and a summary under --artifacts; the acceptance phase ends with
+    the report (Markdown, HTML with plots, JSON) in the run's acceptance directory.
 
     \b
     Example:
@@ -171,6 +184,89 @@ def up(pod_file, inventories, twin, phases, start, resume, failed_hosts, check, 
       deploy-pod up pod.yml --resume --failed-hosts
       deploy-pod up pod.yml --from storage -e scale_force=true   # mmcrnsd may overwrite old disks
     """
+    _run(pod_file, inventories, twin, list(phases), start, resume, failed_hosts, check, limit, artifacts,
+         extra_vars)
+
+
+@main.command()
+@click.argument("pod_file", metavar="POD.yml", type=click.Path(exists=True, dir_okay=False))
+@_run_options
+def acceptance(pod_file, inventories, twin, check, limit, artifacts, extra_vars) -> None:
+    """Prove the pod again: fio sweep, training and inference, then the report.
+
+    The same as `up --phase acceptance`. Exits 1 when a figure fails its expectation.
+
+    \b
+    Example:
+      deploy-pod acceptance pod.yml
+      deploy-pod acceptance inventories/examples/twin.yml --twin
+    """
+    _run(pod_file, inventories, twin, ["acceptance"], None, False, False, check, limit, artifacts, extra_vars)
+
+
+@main.command()
+@click.argument("run", metavar="RUN")
+@click.option("--artifacts", type=click.Path(file_okay=False), default="artifacts", show_default=True,
+              help="Where runs are looked up by id.")
+def report(run, artifacts) -> None:
+    """Build the acceptance report of a run again: RUN is a results.json, a run directory or a run id.
+
+    \b
+    Example:
+      deploy-pod report artifacts/twin/20261129-070000
+      deploy-pod report 20261129-070000
+    """
+    from pathlib import Path
+
+    from deploy_pod.report import find_results
+
+    try:
+        results = find_results(run, Path(artifacts))
+    except (FileNotFoundError, ValueError) as exc:
+        click.echo(f"deploy-pod: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    sys.exit(_write_report(results))
+
+
+def _write_report(results) -> int:
+    """Report files beside results.json; the exit code its verdict gives (1 on a failed figure)."""
+    import json
+
+    from deploy_pod.report import write_report
+
+    try:
+        files = write_report(results)
+    except (OSError, ValueError) as exc:
+        click.echo(f"deploy-pod: cannot build the report from {results}: {exc}", err=True)
+        return EXIT_INPUT
+    verdict = json.loads(files["json"].read_text()).get("verdict", "?")
+    click.echo(f"acceptance: {str(verdict).upper()}")
+    for kind in ("md", "html", "json"):
+        if kind in files:
+            click.echo(f"  {kind:<5} {files[kind]}")
+    return EXIT_RULES if verdict == "fail" else EXIT_OK
+
+
+def _twin_env(pod_name: str, pod_file: str, extra: list[str]) -> None:
+    """--twin: the twin's overlay inventory, and its mirror's key where the user gave none."""
+    import os
+
+    from deploy_pod.content import ROOT
+    from deploy_pod.sim.engine import Paths
+
+    paths = Paths(ROOT, pod_name)
+    if not paths.overlay.exists():
+        click.echo(f"deploy-pod: the twin of {pod_file} is not up (no {paths.overlay}); "
+                   f"run: deploy-pod sim up {pod_file}", err=True)
+        sys.exit(EXIT_INPUT)
+    extra.append(str(paths.overlay))
+    key = paths.dir / "ngc-api-key"
+    if not os.environ.get("NGC_API_KEY") and key.is_file():
+        os.environ["NGC_API_KEY"] = key.read_text().strip()
+
+
+def _run(pod_file, inventories, twin, phases, start, resume, failed_hosts, check, limit, artifacts,
+         extra_vars) -> None:
     from pathlib import Path
 
     from deploy_pod.runner import RunError, resume_point, run_phases, select_phases
@@ -191,22 +287,14 @@ def up(pod_file, inventories, twin, phases, start, resume, failed_hosts, check, 
         print_findings(_console(), pod.source, findings)
         sys.exit(EXIT_RULES)
     if twin:
-        from deploy_pod.content import ROOT
-        from deploy_pod.sim.engine import Paths
-
-        overlay = Paths(ROOT, pod.settings.name).overlay
-        if not overlay.exists():
-            click.echo(f"deploy-pod: the twin of {pod_file} is not up (no {overlay}); "
-                       f"run: deploy-pod sim up {pod_file}", err=True)
-            sys.exit(EXIT_INPUT)
-        extra.append(str(overlay))
+        _twin_env(pod.settings.name, pod_file, extra)
     try:
         if resume:
             start, hosts = resume_point(Path(artifacts), pod_file)
             if failed_hosts and hosts:
                 limit = ",".join(hosts)
             click.echo(f"resuming at phase {start}" + (f" on {limit}" if limit else ""))
-        chosen = select_phases(list(phases) or None, start)
+        chosen = select_phases(phases or None, start)
         results = run_phases(pod_file, extra, chosen, check=check, limit=limit, artifacts=Path(artifacts),
                              extravars=extravars, echo=click.echo)
     except RunError as exc:
@@ -221,6 +309,14 @@ def up(pod_file, inventories, twin, phases, start, resume, failed_hosts, check, 
         click.echo(f"\nphase {failed[0].phase} failed; details in {failed[0].artifacts}/artifacts; "
                    f"again from there: deploy-pod up {pod_file} --resume", err=True)
         sys.exit(EXIT_RULES)
+    measured = [r for r in results if r.phase == "acceptance" and not check]
+    if measured:
+        results_file = Path(measured[0].artifacts) / "results.json"
+        if not results_file.is_file():
+            click.echo(f"deploy-pod: the acceptance phase wrote no {results_file}", err=True)
+            sys.exit(EXIT_RULES)
+        click.echo("")
+        sys.exit(_write_report(results_file))
 
 
 def _add_optional_groups() -> None:

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from deploy_pod.content import ROOT, ensure_collection_link
 
-# name, playbook; later phases (ngc, acceptance) join here. site.yml imports the same list.
+# name, playbook, in order. site.yml imports the same list (tests/unit/test_runner.py).
 PHASES: list[tuple[str, str]] = [
     ("preflight", "preflight.yml"),
     ("base", "base.yml"),
@@ -27,6 +31,8 @@ PHASES: list[tuple[str, str]] = [
     ("scale_cluster", "scale_cluster.yml"),
     ("storage", "storage.yml"),
     ("clients", "clients.yml"),
+    ("ngc", "ngc.yml"),
+    ("acceptance", "acceptance.yml"),
 ]
 
 
@@ -106,6 +112,35 @@ def progress_line(event: dict) -> str | None:
     return None
 
 
+# Secrets users export for the roles (environment variable -> the variable the role reads).
+# ansible-runner writes the whole environment of ansible-playbook into the run's artifacts
+# (artifacts/<ident>/command), so they are taken out of it and handed over as extra vars from a
+# private file that is removed after the phase: neither the artifacts nor any command line
+# ever holds the value (only the file's path).
+SECRET_ENV = {"NGC_API_KEY": "ngc_api_key"}
+
+
+@contextmanager
+def secrets_file(environ: dict):
+    """Path of a 0600 YAML file with the secrets found in `environ` (None when there are none); they
+    are removed from `environ` for the block and put back afterwards."""
+    found = {var: environ[env] for env, var in SECRET_ENV.items() if environ.get(env)}
+    if not found:
+        yield None
+        return
+    saved = {env: environ.pop(env) for env in SECRET_ENV if env in environ}
+    tmp = Path(tempfile.mkdtemp(prefix="deploy-pod-secrets."))
+    path = tmp / "secrets.json"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(found, fh)
+        yield path
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        environ.update(saved)
+
+
 def run_phases(pod_file: str, inventories: list[str], phases: list[tuple[str, str]], *, check: bool = False,
                limit: str | None = None, extravars: dict | None = None, artifacts: Path | None = None,
                echo: Callable[[str], None] = print) -> list[PhaseResult]:
@@ -141,13 +176,20 @@ def run_phases(pod_file: str, inventories: list[str], phases: list[tuple[str, st
                 echo(line)
             return True  # keep the event in the artifacts too
 
-        r = ansible_runner.run(
-            private_data_dir=str(pdir), playbook=str(ROOT / "playbooks" / playbook), inventory=sources,
-            envvars=envvars,
-            cmdline="--check --diff" if check else None, limit=with_controller(limit), extravars=extravars or {},
-            quiet=True, event_handler=handler, suppress_env_files=True,
-            fact_cache=str(run_dir / "facts"), fact_cache_type="jsonfile",
-        )
+        phase_vars = dict(extravars or {})
+        if phase == "acceptance":
+            # results.json (and the report built from it) in this phase's directory of the run
+            phase_vars.setdefault("acceptance_results_dir", str(pdir.resolve()))
+            phase_vars.setdefault("acceptance_run", stamp)
+        with secrets_file(os.environ) as secrets:
+            cmdline = " ".join((["--check", "--diff"] if check else [])
+                               + (["-e", shlex.quote(f"@{secrets}")] if secrets else []))
+            r = ansible_runner.run(
+                private_data_dir=str(pdir), playbook=str(ROOT / "playbooks" / playbook), inventory=sources,
+                envvars=envvars, cmdline=cmdline or None, limit=with_controller(limit), extravars=phase_vars,
+                quiet=True, event_handler=handler, suppress_env_files=True,
+                fact_cache=str(run_dir / "facts"), fact_cache_type="jsonfile",
+            )
         changed, bad = host_counts(r.stats)
         res = PhaseResult(phase, "successful" if r.rc == 0 else "failed", r.rc, round(time.monotonic() - t0, 1),
                           changed, bad, str(pdir))

@@ -55,3 +55,22 @@ def test_a_limit_keeps_the_controller_in():
     assert with_controller(None) is None
     assert with_controller("dgx02") == "dgx02,localhost"
     assert with_controller("dgx01,localhost") == "dgx01,localhost"
+
+
+def test_site_yml_imports_every_phase_in_order():
+    import yaml
+
+    site = yaml.safe_load((runner.ROOT / "playbooks" / "site.yml").read_text())
+    assert [p["ansible.builtin.import_playbook"] for p in site] == [f for _, f in runner.PHASES]
+    assert [p for p, _ in runner.PHASES][-2:] == ["ngc", "acceptance"]
+
+
+def test_secrets_leave_the_environment_for_a_private_file():
+    env = {"NGC_API_KEY": "k3y", "PATH": "/bin"}
+    with runner.secrets_file(env) as path:
+        assert "NGC_API_KEY" not in env and env["PATH"] == "/bin"
+        assert json.loads(path.read_text()) == {"ngc_api_key": "k3y"}
+        assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
+    assert env == {"NGC_API_KEY": "k3y", "PATH": "/bin"} and not path.exists() and not path.parent.exists()
+    with runner.secrets_file({"PATH": "/bin"}) as path:
+        assert path is None
