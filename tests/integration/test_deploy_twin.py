@@ -1,7 +1,9 @@
 """`deploy-pod up` on a fresh twin pod, every phase: check mode first changes nothing; the Scale
 faults stop the run with their messages and `--resume` continues where it stopped; then every
-host is at the plan (networks, a running Scale cluster, /gpfs mounted and shared on every DGX),
-a second run changes nothing, and a failed preflight resumes there. The ESS canisters are
+host is at the plan (networks, a running Scale cluster, /gpfs mounted and shared on every DGX,
+the NGC images pulled from the twin's mirror, the acceptance report with its plots; the NGC key
+in no artifact and no process's command line), a second run changes nothing (no image pulled
+again), and a failed preflight resumes there. The ESS canisters are
 appliances: the whole deployment leaves their packages and /etc as delivered, a canister that
 differs from the plan stops the network phase with its field, and the same canister made
 managed shows in check mode what deploy-pod would change.
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+import threading
+from contextlib import contextmanager
 
 import pytest
 import yaml
@@ -22,7 +26,8 @@ from tests.integration.twinkit import ROOT, VENV_BIN, running_pod, sim, ssh
 
 pytestmark = pytest.mark.twin
 POD = "upt"
-ALL_PHASES = ["preflight", "base", "network", "scale_install", "scale_cluster", "storage", "clients"]
+ALL_PHASES = ["preflight", "base", "network", "scale_install", "scale_cluster", "storage", "clients", "ngc",
+              "acceptance"]
 MM = "/usr/lpp/mmfs/bin/"
 
 
@@ -48,6 +53,33 @@ def pod(testbed, require_twin, tmp_path_factory):
     with running_pod(POD, 95, tmp_path_factory.mktemp(POD)) as path:
         ESS_BEFORE.update({h: ess_state(h) for h in ESS})
         yield path
+
+
+RUNS: dict[str, str] = {}
+
+
+def ngc_key() -> str:
+    return (ROOT / ".sim" / POD / "ngc-api-key").read_text().strip()
+
+
+@contextmanager
+def process_table(every: float = 0.1):
+    """Every command line on this machine (the twin's containers included) while the block runs."""
+    seen: set[str] = set()
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            out = subprocess.run(["ps", "-eww", "-o", "args="], capture_output=True, text=True).stdout
+            seen.update(out.splitlines())
+            stop.wait(every)
+    t = threading.Thread(target=watch, daemon=True)
+    t.start()
+    try:
+        yield seen
+    finally:
+        stop.set()
+        t.join()
 
 
 def up(pod, *args) -> tuple[subprocess.CompletedProcess, dict]:
@@ -102,9 +134,16 @@ def test_scale_faults_stop_with_their_messages_and_resume(pod):
         assert "fs1" not in sf.parse_filesystems(mm("ess01b", "mmlsfs all -Y", check=False).stdout)
     finally:
         sim("fault", str(pod), "--clear")
-    r, summary = up(pod, "--resume")
+    with process_table() as seen:
+        r, summary = up(pod, "--resume")
     assert r.returncode == 0, r.stdout[-4000:]
-    assert phases(summary) == [("storage", "successful"), ("clients", "successful")]
+    assert phases(summary) == [("storage", "successful"), ("clients", "successful"), ("ngc", "successful"),
+                               ("acceptance", "successful")]
+    assert "acceptance: NOT JUDGED" in r.stdout, r.stdout[-3000:]
+    RUNS["deployed"] = summary["run"]
+    # the key went to `docker login` on stdin: no command line of the run ever held it
+    key = ngc_key()
+    assert any("ansible" in line for line in seen) and not [line for line in seen if key in line]
 
 
 def test_every_host_is_at_the_plan(pod):
@@ -145,11 +184,58 @@ def test_the_cluster_is_active_tuned_and_serves_gpfs_on_every_dgx(pod):
     assert ssh(POD, "ess01a", "ssh -o BatchMode=yes dgx02 hostname").stdout.strip() == "dgx02"
 
 
+def test_the_ngc_images_come_from_the_mirror(pod):
+    ref = "10.95.0.5:5000/nvidia/tensorflow:24.03-tf2-py3"
+    for host in ("dgx01", "dgx02"):
+        held = json.loads(ssh(POD, host, f"docker image inspect {ref}").stdout)[0]
+        # (on the twin every name in the mirror is the same stand-in image, so it carries both digests)
+        assert any(d.startswith("10.95.0.5:5000/nvidia/tensorflow@sha256:") for d in held["RepoDigests"]), held
+        IMAGE_IDS[host] = held["Id"]
+        assert "10.95.0.5:5000" in json.loads(ssh(POD, host, "cat /root/.docker/config.json").stdout)["auths"]
+
+
+IMAGE_IDS: dict[str, str] = {}
+
+
+def test_acceptance_report_with_its_plots(pod):
+    run_dir = pod.parent / "artifacts" / POD / RUNS["deployed"] / "acceptance"
+    results = json.loads((run_dir / "results.json").read_text())
+    assert [(f["workload"], len(f["clients"])) for f in results["fio"]] == [
+        ("seqread", 1), ("randread", 1), ("seqread", 2), ("randread", 2)]
+    assert all(f["result"]["aggregate"]["read_bw_bytes"] > 0 and f["result"]["errors"] == 0 for f in results["fio"])
+    # 2 DGX x (synthetic, RAM disk, Scale, inference), 2 GPUs (containers) each
+    assert len(results["tf"]) == 8 and all(len(t["gpus"]) == 2 for t in results["tf"])
+    assert all(g["images_per_sec"] > 0 for t in results["tf"] for g in t["gpus"])
+    report = json.loads((run_dir / "report.json").read_text())
+    assert report["verdict"] == "not judged"
+    html = (run_dir / "report.html").read_text()
+    assert html.count("data:image/png;base64,") >= 3 and "not judged" in html.lower()
+    pngs = sorted((run_dir / "plots").glob("*.png"))
+    assert len(pngs) >= 3 and all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    assert "| seqread |" in (run_dir / "report.md").read_text() or "seqread" in (run_dir / "report.md").read_text()
+    # the test files are in the acceptance directory on the Scale mount, and only there
+    assert ssh(POD, "dgx01", "ls /gpfs/fs1/.deploy-pod-acceptance").stdout.split() == ["fio", "tfrecords"]
+    # `deploy-pod report` rebuilds it from the run's directory
+    r = subprocess.run([str(VENV_BIN / "deploy-pod"), "report", str(run_dir.parent)], cwd=ROOT, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0 and "acceptance: NOT JUDGED" in r.stdout, r.stdout + r.stderr
+
+
+def test_the_ngc_key_is_in_no_file_of_any_run(pod):
+    key = ngc_key().encode()
+    leaks = [p for p in (pod.parent / "artifacts").rglob("*") if p.is_file() and key in p.read_bytes()]
+    assert not leaks, leaks
+
+
 def test_second_run_changes_nothing(pod):
     r, summary = up(pod)
     assert r.returncode == 0, r.stdout[-4000:]
     assert [p for p, _ in phases(summary)] == ALL_PHASES
     assert changed(summary) == 0, json.dumps(summary["phases"], indent=1)
+    # nothing pulled again: the engines hold the same images
+    for host, image_id in IMAGE_IDS.items():
+        assert json.loads(ssh(POD, host, "docker image inspect 10.95.0.5:5000/nvidia/tensorflow:24.03-tf2-py3")
+                          .stdout)[0]["Id"] == image_id
 
 
 def test_resume_starts_at_the_failed_phase(pod):
