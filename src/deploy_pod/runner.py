@@ -100,6 +100,13 @@ def progress_line(event: dict) -> str | None:
         return f"    task: {data.get('task', '').strip()}"
     if kind == "runner_on_ok" and (data.get("res") or {}).get("changed"):
         return f"      changed: {host}"
+    if kind == "runner_item_on_ok":
+        # each step of a long loop (the acceptance sweep, the training runs) as it finishes;
+        # labels that are whole data structures say nothing to a person and are left out
+        label = (data.get("res") or {}).get("_ansible_item_label")
+        if isinstance(label, str) and len(label) <= 80:
+            return f"      done: {host}: {label}"
+        return None
     if kind in ("runner_on_failed", "runner_on_unreachable"):
         if data.get("ignore_errors"):
             return None

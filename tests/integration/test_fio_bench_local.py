@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import time
 
@@ -15,7 +16,15 @@ from plugins.modules import fio_bench
 from tests.modkit import run_module
 
 CLIENTS = ["127.0.0.1", "127.0.0.2"]
-PORT = 8797
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+PORT = free_port()  # never one another run of these tests holds
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +36,16 @@ def servers(tmp_path_factory):
     d = tmp_path_factory.mktemp("fio")
     procs = [subprocess.Popen(["fio", f"--server=ip:{c},{PORT}"], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL) for c in CLIENTS]
-    time.sleep(1)
+    for c in CLIENTS:  # listening (a loaded machine starts them slowly)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection((c, PORT), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"fio --server on {c}:{PORT} did not listen within 30 s", pytrace=False)
+                time.sleep(0.2)
     yield d
     for p in procs:
         p.terminate()

@@ -88,9 +88,9 @@ def test_acceptance_plan_of_the_twin_example(tmp_path):
     acc = plan_of(tmp_path)["acceptance"]
     assert acc["clients"] == ["dgx01", "dgx02"] and acc["sweep"] == [1, 2]
     # inventory overrides on top of the quick profile
-    assert acc["profile"]["fio"] == {"bs": "1m", "numjobs": 2, "iodepth": 4, "size": "32m", "runtime": 3}
+    assert acc["profile"]["fio"] == {"bs": "1m", "numjobs": 2, "iodepth": 4, "size": "32m", "runtime": 2}
     assert acc["profile"]["tf"]["models"] == ["resnet50"] and acc["profile"]["tf"]["batch_size"] == 16
-    assert acc["gpus"] == {"dgx01": 2, "dgx02": 2}
+    assert acc["gpus"] == {"dgx01": 1, "dgx02": 1}
     assert acc["directory"] == "/gpfs/fs1/.deploy-pod-acceptance"
     assert acc["fio_directory"].startswith(acc["directory"] + "/")
     assert acc["tf_directory"].startswith(acc["directory"] + "/") and acc["tf_dataset_synthetic"]

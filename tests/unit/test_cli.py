@@ -112,7 +112,8 @@ def test_plan_refuses_broken_inventory(inv, write_inv):
     assert r.exit_code == 1 and "mgmt-address-missing" in r.output
 
 
-@pytest.mark.parametrize("cmd", [[], ["validate"], ["plan"], ["schema"], ["rules"], ["up"], ["sim"], ["sim", "up"],
+@pytest.mark.parametrize("cmd", [[], ["validate"], ["plan"], ["schema"], ["rules"], ["up"], ["acceptance"], ["report"],
+                                 ["sim"], ["sim", "up"],
                                  ["sim", "down"], ["sim", "status"], ["sim", "fault"]])
 def test_help_has_example(cmd):
     r = run(*cmd, "--help")
@@ -178,3 +179,28 @@ def test_every_field_has_an_example():
     roots = ((PodSettings, "pod."), (HostVars, ""), (Cable, "ib_cables[]."))
     missing = [path for m, p in roots for path, f in walk(m, p) if not f.examples]
     assert missing == []
+
+
+def test_report_verb_exit_codes(tmp_path):
+    """PASS 0, FAIL 1 (a figure below its share), unknown run or bad file 2; by run id under --artifacts."""
+    import copy
+    import json
+
+    from tests.unit.test_report import results, write
+
+    good = write(tmp_path, results())
+    r = run("report", "20261129-070000", "--artifacts", tmp_path / "artifacts")
+    assert r.exit_code == 0 and "acceptance: PASS" in r.output and str(good.parent / "report.html") in r.output
+    bad = copy.deepcopy(results())
+    for f in bad["fio"]:
+        for h in f["result"]["hosts"].values():
+            h["read_bw_bytes"] = 1e9
+        f["result"]["aggregate"]["read_bw_bytes"] = 1e9
+    write(tmp_path, bad, run="20261129-080000")
+    r = run("report", "20261129-080000", "--artifacts", tmp_path / "artifacts")
+    assert r.exit_code == 1 and "acceptance: FAIL" in r.output
+    assert run("report", "20991231-000000", "--artifacts", tmp_path / "artifacts").exit_code == 2
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"schema": 99}))
+    r = run("report", broken)
+    assert r.exit_code == 2 and "deploy-pod:" in r.output

@@ -32,6 +32,11 @@ def test_progress_lines():
     assert progress_line({"event": "runner_on_ok", "event_data": {"host": "dgx01", "res": {"changed": True}}}) == \
         "      changed: dgx01"
     assert progress_line({"event": "runner_on_ok", "event_data": {"host": "dgx01", "res": {"changed": False}}}) is None
+    item = {"event": "runner_item_on_ok",
+            "event_data": {"host": "dgx01", "res": {"_ansible_item_label": "seqread from 2 client(s)"}}}
+    assert progress_line(item) == "      done: dgx01: seqread from 2 client(s)"
+    item["event_data"]["res"]["_ansible_item_label"] = {"a": 1}
+    assert progress_line(item) is None
     line = progress_line({"event": "runner_on_failed", "event_data": {"host": "dgx02", "res": {"msg": "bad\nmore"}}})
     assert line == "      failed: dgx02: bad\n        more"
     long = "\n".join(f"row {i}" for i in range(50))
