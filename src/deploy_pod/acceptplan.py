@@ -90,15 +90,17 @@ def plan_acceptance(pod: Pod, catalog: Catalog, sizing: Sizing, clients: list[st
     links = {h: round(link_gbs(catalog.get(pod.hosts[h].vars.hw_model) or {}), 3) for h in clients}
     gpus = {h: _gpus(catalog.get(pod.hosts[h].vars.hw_model) or {}, a.tf.gpus_per_host) for h in clients}
     base = f"{mount_point.rstrip('/')}/{a.directory}"
+    sweep = list(range(1, len(clients) + 1))
+    profile = resolve_profile(pod)
     return {
         "clients": clients,
         "gpus": gpus,
-        "sweep": list(range(1, len(clients) + 1)),
-        "fio_runs": fio_runs(list(range(1, len(clients) + 1))),
-        "tf_runs": tf_runs(resolve_profile(pod)["tf"]["models"]),
+        "sweep": sweep,
+        "fio_runs": fio_runs(sweep),
+        "tf_runs": tf_runs(profile["tf"]["models"]),
         "pass_share": a.pass_share,
         "penalty_max_pct": a.penalty_max_pct,
-        "profile": resolve_profile(pod),
+        "profile": profile,
         "directory": base,
         "fio_directory": f"{base}/fio",
         "tf_directory": a.tf.data_dir or f"{base}/tfrecords",
