@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
@@ -21,6 +22,7 @@ class ActionModule(ActionBase):
         try:
             from deploy_pod.findings import errors
             from deploy_pod.inventory import check_play_inventory
+            from deploy_pod.lock import LockError, find_lock
             from deploy_pod.planner import make_plan
         except ImportError as exc:
             raise AnsibleActionFail(
@@ -35,7 +37,12 @@ class ActionModule(ActionBase):
             result["msg"] = (f"{len(bad)} topology error(s); run `deploy-pod validate` for details:\n"
                              + "\n".join(f.text() for f in bad))
             return result
-        plan = make_plan(pod)
+        try:
+            # the lock beside the inventory: a deployed pod's hosts keep what they were given
+            lock = find_lock([s for s in sources if os.path.isfile(s)])
+        except LockError as exc:
+            raise AnsibleActionFail(str(exc)) from exc
+        plan = make_plan(pod, lock=lock)
         # JSON round trip: plain types only in facts (no dataclasses, IP objects)
         facts = json.loads(json.dumps(plan.as_dict(), default=str))
         result.update(changed=False, ansible_facts={"deploy_pod_plan": facts},

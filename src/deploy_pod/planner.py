@@ -7,12 +7,15 @@ is derived is marked so `plan` can show it. Pure functions over a validated Pod.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import asdict, dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
 from deploy_pod.acceptplan import plan_acceptance, plan_ngc
 from deploy_pod.catalog import Catalog, dig, load_catalog, management_mode, storage_ports
+from deploy_pod.lock import PINNED
+from deploy_pod.model import Cable as CableVar
 from deploy_pod.model import Filesystem, Networks, Pod, PodHost
 from deploy_pod.sizing import Sizing, sizing
 from deploy_pod.tuning import CLASS_PROFILE, Setting, merge_overrides, profile_settings
@@ -54,6 +57,7 @@ class HostPlan:
     daemon_name: str = ""  # Scale daemon node name: the IPoIB name, so daemon traffic uses the fabric
     license: str = "client"  # Scale licence: server for quorum, manager and NSD servers
     management: str = "managed"  # appliance: base and network only check this host (ESS canisters)
+    locked: list[str] = field(default_factory=list)  # derived fields the lock file kept as they were
 
 
 @dataclass
@@ -157,14 +161,18 @@ def ordered_servers(pod: Pod) -> list[PodHost]:
     return out
 
 
-def plan_switches(pod: Pod, catalog: Catalog) -> dict[str, SwitchPlan]:
+def plan_switches(pod: Pod, catalog: Catalog, lock: dict | None = None) -> dict[str, SwitchPlan]:
+    """Rail numbers in name order; switches in the lock keep theirs, new ones take the next free."""
     switches = sorted(pod.by_role("ib_switch"), key=lambda h: natural_key(h.name))
     rails = pod.settings.fabric.inter_switch_links == 0 and len(switches) > 1
+    locked = {n: e.get("fabric") for n, e in ((lock or {}).get("switches") or {}).items()}
+    used = {f for n, f in locked.items() if f and n in {s.name for s in switches}}
+    free = (n for n in range(1, 10_000) if n not in used)
     out = {}
-    for i, s in enumerate(switches):
+    for s in switches:
         entry = catalog.get(s.vars.hw_model) or {}
-        out[s.name] = SwitchPlan(s.name, s.vars.hw_model, entry.get("ports"), entry.get("rate_gbps"),
-                                 fabric=i + 1 if rails else 1)
+        fabric = (locked.get(s.name) or next(free)) if rails else 1
+        out[s.name] = SwitchPlan(s.name, s.vars.hw_model, entry.get("ports"), entry.get("rate_gbps"), fabric=fabric)
     return out
 
 
@@ -228,8 +236,18 @@ def plan_ipoib(pod: Pod, order: list[PodHost]) -> dict[str, str | None]:
     return out
 
 
-def plan_quorum(pod: Pod, order: list[PodHost]) -> set[str]:
-    """Odd, at most 7, storage nodes first, and (with two or more units) no unit holding half of them."""
+def quorum_target(candidates: int) -> int:
+    return 0 if candidates == 0 else 1 if candidates < 3 else 3 if candidates < 8 else 5 if candidates < 16 \
+        else MAX_QUORUM
+
+
+def plan_quorum(pod: Pod, order: list[PodHost], locked: dict[str, bool] | None = None) -> set[str]:
+    """Odd, at most 7, storage nodes first, and (with two or more units) no unit holding half of them.
+
+    With a lock, hosts in it keep their designation; new hosts become quorum nodes only when the
+    grown pod's target exceeds the quorum it has, two at a time (the count stays odd)."""
+    if locked:
+        return _grow_quorum(pod, order, locked)
     chosen = {h.name for h in order if h.vars.quorum}
     if chosen:
         return chosen
@@ -237,7 +255,7 @@ def plan_quorum(pod: Pod, order: list[PodHost]) -> set[str]:
     n = len(candidates)
     if n == 0:
         return set()
-    target = 1 if n < 3 else 3 if n < 8 else 5 if n < 16 else MAX_QUORUM
+    target = quorum_target(n)
     units = {u: [h for h in hosts if pod.hosts[h].vars.quorum is not False] for u, hosts in pod.units.items()}
     per_unit_cap = (target - 1) // 2 if len(units) > 1 else target
     picked: list[str] = []
@@ -258,24 +276,101 @@ def plan_quorum(pod: Pod, order: list[PodHost]) -> set[str]:
     return set(picked)
 
 
-def make_plan(pod: Pod, catalog: Catalog | None = None) -> Plan:
+def _grow_quorum(pod: Pod, order: list[PodHost], locked: dict[str, bool]) -> set[str]:
+    declared = {h.name: h.vars.quorum for h in order if h.vars.quorum is not None}
+    chosen = {h.name for h in order if declared.get(h.name, locked.get(h.name))}
+    new = [h for h in order if h.name not in locked and h.name not in declared]
+    candidates = [h for h in order if declared.get(h.name) is not False]
+    need = quorum_target(len(candidates)) - len(chosen)
+    if need < 2 or not new:
+        return chosen
+    need -= need % 2
+    # storage of units not yet holding a quorum node first, then other storage, then DGX
+    units_with = {pod.hosts[n].unit for n in chosen if pod.hosts[n].unit}
+    ranked = sorted(new, key=lambda h: (h.role == "dgx", not (h.unit and h.unit not in units_with)))
+    picked: list[str] = []
+    for h in ranked:
+        if len(picked) >= need:
+            break
+        if h.unit and h.unit in units_with and h.role == "ess" and any(
+                pod.hosts[p].unit == h.unit for p in picked):
+            continue
+        picked.append(h.name)
+        if h.unit:
+            units_with.add(h.unit)
+    if len(picked) % 2:
+        picked.pop()
+    return chosen | set(picked)
+
+
+def apply_lock(pod: Pod, lock: dict | None) -> tuple[Pod, dict[str, list[str]]]:
+    """A copy of the pod with the lock's values filled in where the inventory sets none, and
+    {host: fields taken from the lock}. Quorum is left to plan_quorum (it may grow)."""
+    if not lock:
+        return pod, {}
+    pod = copy.deepcopy(pod)
+    taken: dict[str, list[str]] = {}
+    for name, entry in (lock.get("hosts") or {}).items():
+        h = pod.hosts.get(name)
+        if h is None or not isinstance(entry, dict):
+            continue
+        update = {}
+        for attr, var in PINNED.items():
+            if attr == "quorum" or attr not in entry or entry[attr] is None or getattr(h.vars, var) is not None:
+                continue
+            value = entry[attr]
+            if var == "ib_cables":
+                value = [CableVar(**c) for c in value]
+            update[var] = value
+        if update:
+            h.vars = h.vars.model_copy(update=update)
+            taken[name] = sorted(update)
+    return pod, taken
+
+
+def _next_groups(names: list[str], fixed: dict[str, int], used: set[int]) -> dict[str, int]:
+    """Failure groups: fixed ones kept, the others the lowest numbers not in use, in name order."""
+    out = dict(fixed)
+    free = (n for n in range(1, 100_000) if n not in used)
+    for name in names:
+        if name not in out:
+            out[name] = next(free)
+    return out
+
+
+def make_plan(pod: Pod, catalog: Catalog | None = None, lock: dict | None = None) -> Plan:
+    """The plan of a pod; with the lock of a deployed pod, existing hosts keep what they were given."""
     if pod.settings is None:
         raise PlanError("pod settings are missing or invalid; run validate")
     catalog = catalog or load_catalog()
+    original = pod
+    pod, taken = apply_lock(pod, lock)
+    locked_hosts = {n: e for n, e in ((lock or {}).get("hosts") or {}).items() if n in pod.hosts}
     order = ordered_servers(pod)
-    switches = plan_switches(pod, catalog)
+    switches = plan_switches(pod, catalog, lock)
     cables = plan_cables(pod, catalog, switches)
     ipoib = plan_ipoib(pod, order)
-    quorum = plan_quorum(pod, order)
+    quorum = plan_quorum(pod, order, {n: bool(e.get("quorum")) for n, e in locked_hosts.items()} or None)
     units_sorted = sorted(pod.units, key=natural_key)
-    unit_fg = {u: i + 1 for i, u in enumerate(units_sorted)}
-    nsd_fg = {h.name: len(units_sorted) + i + 1 for i, h in enumerate(o for o in order if o.role == "nsd")}
+    nsd_names = [o.name for o in order if o.role == "nsd"]
+    # groups in use: declared, and (from the lock) every unit's and host's, present or not
+    used = {h.vars.failure_group for h in pod.hosts.values() if h.vars.failure_group}
+    used |= {e.get("failure_group") for e in ((lock or {}).get("units") or {}).values() if e.get("failure_group")}
+    fixed_units = {u: e["failure_group"] for u, e in ((lock or {}).get("units") or {}).items()
+                   if u in pod.units and e.get("failure_group")}
+    if lock:
+        unit_fg = _next_groups(units_sorted, fixed_units, used)
+        nsd_fg = _next_groups(nsd_names, {}, used | set(unit_fg.values()))
+    else:
+        unit_fg = {u: i + 1 for i, u in enumerate(units_sorted)}
+        nsd_fg = {n: len(units_sorted) + i + 1 for i, n in enumerate(nsd_names)}
     classes: dict[str, list[str]] = {}
     hosts: dict[str, HostPlan] = {}
     for h in order:
         v = h.vars
         derived = [f for f in ("ib_cables", "ipoib_address", "ipoib_interface", "quorum", "manager",
-                               "failure_group", "node_classes", "verbs_ports", "management") if getattr(v, f) is None]
+                               "failure_group", "node_classes", "verbs_ports", "management")
+                   if getattr(original.hosts[h.name].vars, f) is None]
         hc = cables.get(h.name, [])
         default_classes = {"dgx": ["dgx_clients"], "nsd": ["nsd_servers"]}.get(h.role) or [
             f"nc_{class_name(h.unit)}"]
@@ -292,6 +387,7 @@ def make_plan(pod: Pod, catalog: Catalog | None = None) -> Plan:
             verbs_ports=v.verbs_ports if v.verbs_ports is not None else _verbs_ports(hc, switches),
             derived=derived,
             management=v.management or management_mode(catalog.get(v.hw_model)),
+            locked=taken.get(h.name, []) + (["quorum"] if h.name in locked_hosts and v.quorum is None else []),
         )
         hosts[h.name] = hp
         for c in hp.node_classes:
@@ -313,17 +409,20 @@ def make_plan(pod: Pod, catalog: Catalog | None = None) -> Plan:
     dgx = [h.name for h in hosts.values() if h.role == "dgx"]
     return Plan(s.name, s.cluster, s.filesystem, s.networks, hosts, switches, units, classes, size,
                 ntp_servers=list(s.ntp_servers), subnet_manager=s.fabric.subnet_manager,
-                etc_hosts=etc_hosts(hosts.values()), scale=plan_scale(pod, catalog, hosts, units, classes),
+                etc_hosts=etc_hosts(hosts.values()),
+                scale=plan_scale(pod, catalog, hosts, units, classes, (lock or {}).get("primary")),
                 ngc=plan_ngc(pod), acceptance=plan_acceptance(pod, catalog, size, dgx, s.filesystem.mount))
 
 
 def plan_scale(pod: Pod, catalog: Catalog, hosts: dict[str, HostPlan], units: dict[str, UnitPlan],
-               classes: dict[str, list[str]]) -> ScalePlan:
+               classes: dict[str, list[str]], locked_primary: str | None = None) -> ScalePlan:
     s = pod.settings
     sc, fs = s.scale, s.filesystem
     order = list(hosts.values())
     storage_quorum = [h for h in order if h.quorum and h.role != "dgx"]
     primary = (storage_quorum or [h for h in order if h.quorum] or order)[0].name if order else ""
+    if locked_primary in hosts and hosts[locked_primary].quorum:
+        primary = locked_primary  # a running cluster's commands keep running where they did
     nodes = [{"host": h.name, "daemon": h.daemon_name, "admin": h.name, "role": h.role, "quorum": h.quorum,
               "manager": h.manager, "license": h.license} for h in order]
     mmvdisk_classes = {u.node_class for u in units.values()}

@@ -20,9 +20,20 @@ def print_findings(console: Console, source: str, findings: list[Finding]) -> No
     console.print(f"{rel(source)}: {verdict}, {n_err} error(s), {n_warn} warning(s)", highlight=False)
 
 
-def _mark(value, name: str, derived: list[str]) -> str:
+def _mark(value, name: str, derived: list[str], locked: list[str] = ()) -> str:
+    """'*' derived by the planner, 'L' kept from the lock file."""
     text = "-" if value is None else str(value)
-    return f"{text}*" if name in derived else text
+    return f"{text}L" if name in locked else f"{text}*" if name in derived else text
+
+
+def drift_table(rows: list[dict]) -> Table:
+    t = Table(title="Drift between the inventory, the lock file and the running cluster", title_justify="left")
+    for col in ("host", "field", "inventory", "lock", "live", "effect"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(r["host"], r["field"], *("-" if r[k] is None else str(r[k]) for k in ("inventory", "lock", "live")),
+                  r["effect"])
+    return t
 
 
 def plan_tables(plan: Plan) -> list[Table]:
@@ -32,11 +43,11 @@ def plan_tables(plan: Plan) -> list[Table]:
     for h in plan.hosts.values():
         hosts.add_row(
             h.name, h.role, h.hw_model, _mark(h.management, "management", h.derived), h.unit or "-", h.mgmt_address,
-            _mark(f"{h.ipoib_address} ({h.ipoib_interface})", "ipoib_address", h.derived),
-            _mark("yes" if h.quorum else "no", "quorum", h.derived),
-            _mark("yes" if h.manager else "no", "manager", h.derived),
-            _mark(h.failure_group, "failure_group", h.derived),
-            _mark(",".join(h.node_classes), "node_classes", h.derived),
+            _mark(f"{h.ipoib_address} ({h.ipoib_interface})", "ipoib_address", h.derived, h.locked),
+            _mark("yes" if h.quorum else "no", "quorum", h.derived, h.locked),
+            _mark("yes" if h.manager else "no", "manager", h.derived, h.locked),
+            _mark(h.failure_group, "failure_group", h.derived, h.locked),
+            _mark(",".join(h.node_classes), "node_classes", h.derived, h.locked),
         )
     units = Table(title="ESS units and NSD server pairs", title_justify="left")
     for col in ("unit", "model", "NSD server pair", "failure group", "node class"):
@@ -57,13 +68,14 @@ def plan_tables(plan: Plan) -> list[Table]:
     cluster.add_row("networks", f"mgmt {plan.networks.mgmt.cidr}, ipoib {plan.networks.ipoib.cidr} "
                                 f"({plan.networks.ipoib.mode})")
 
-    cabling = Table(title="InfiniBand cabling per switch (* derived)", title_justify="left")
+    cabling = Table(title="InfiniBand cabling per switch (* derived, L kept from the lock)", title_justify="left")
     for col in ("switch", "port", "host", "host port", "netdev", "verbsPorts entry"):
         cabling.add_column(col)
     rows = []
     for h in plan.hosts.values():
         for c, vp in zip(h.cables, h.verbs_ports, strict=False):
-            rows.append((c.switch, c.switch_port, h.name, _mark(c.port, "ib_cables", h.derived), c.netdev, vp))
+            rows.append((c.switch, c.switch_port, h.name, _mark(c.port, "ib_cables", h.derived, h.locked), c.netdev,
+                         vp))
     for r in sorted(rows, key=lambda r: (r[0], r[1])):
         cabling.add_row(r[0], str(r[1]), *r[2:])
     for s in plan.switches.values():
