@@ -78,19 +78,27 @@ def validate(pod_file: str, as_json: bool) -> None:
 @main.command()
 @click.argument("pod_file", metavar="POD.yml", type=click.Path(dir_okay=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
-def plan(pod_file: str, as_json: bool) -> None:
+@click.option("--live", is_flag=True, help="Also read the running cluster and show where it differs from the lock.")
+@click.option("-i", "--inventory", "inventories", multiple=True, type=click.Path(exists=True),
+              help="With --live: extra inventory sources (for example the twin's overlay).")
+@click.option("--twin", is_flag=True, help="With --live: read the pod's digital twin.")
+def plan(pod_file: str, as_json: bool, live: bool, inventories, twin: bool) -> None:
     """Show what would be built: hosts and roles, ESS units, quorum, cabling, addresses, expected GB/s.
 
-    Values the planner derived are marked with '*'; set them per host to override.
+    Values the planner derived are marked with '*', those kept from the lock file
+    (<pod>.lock.yml, written by `up`) with 'L'; set them per host to override. Differences
+    between the inventory, the lock and (--live) the running cluster are listed as drift.
     Fails like `validate` when the inventory has errors.
 
     \b
     Example:
       deploy-pod plan inventories/examples/twin.yml
       deploy-pod plan --json pod.yml | jq .hosts.dgx01.cables
+      deploy-pod plan pod.yml --live
     """
+    from deploy_pod.lock import LockError, drift, live_values, load_lock, lock_path
     from deploy_pod.planner import make_plan
-    from deploy_pod.views import plan_tables, print_findings
+    from deploy_pod.views import drift_table, plan_tables, print_findings
 
     pod, findings = _load_and_check(pod_file, as_json)
     bad = errors(findings)
@@ -101,13 +109,44 @@ def plan(pod_file: str, as_json: bool) -> None:
         else:
             print_findings(console, pod.source, findings)
         sys.exit(EXIT_RULES)
-    result = make_plan(pod)
+    try:
+        lock = load_lock(pod_file) if not pod.source.endswith("/") else None
+    except LockError as exc:
+        click.echo(f"deploy-pod: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    result = make_plan(pod, lock=lock)
+    live_vals = None
+    if live:
+        from pathlib import Path
+
+        from deploy_pod.day2 import Day2Error, read_live
+
+        extra = list(inventories)
+        if twin:
+            _twin_env(pod.settings.name, pod_file, extra)
+        try:
+            import tempfile
+
+            with tempfile.TemporaryDirectory(prefix="deploy-pod-live.") as tmp:
+                facts = read_live(pod_file, extra, Path(tmp) / "plan", lambda line: click.echo(line, err=True))
+        except Day2Error as exc:
+            click.echo(f"deploy-pod: {exc}", err=True)
+            sys.exit(EXIT_RULES)
+        live_vals = live_values(facts, result) if facts.get("member") else {}
+    rows = drift(pod, lock, live_vals)
     if as_json:
-        click.echo(json.dumps(result.as_dict() | {"findings": [f.as_dict() for f in findings]}, indent=2,
-                              default=str))
+        click.echo(json.dumps(result.as_dict() | {"findings": [f.as_dict() for f in findings],
+                                                  "lock": str(lock_path(pod_file)) if lock else None,
+                                                  "drift": rows}, indent=2, default=str))
         return
     for table in plan_tables(result):
         console.print(table)
+    if lock:
+        console.print(f"lock: {lock_path(pod_file)} (values marked L are kept from it)")
+    if rows:
+        console.print(drift_table(rows))
+    elif live:
+        console.print("no drift: the inventory, the lock and the running cluster agree")
     if findings:
         print_findings(console, pod.source, findings)
 
@@ -272,13 +311,7 @@ def _run(pod_file, inventories, twin, phases, start, resume, failed_hosts, check
     from deploy_pod.runner import RunError, resume_point, run_phases, select_phases
 
     extra = list(inventories)
-    extravars = {}
-    for item in extra_vars:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            click.echo(f"deploy-pod: -e {item!r}: expected KEY=VALUE", err=True)
-            sys.exit(EXIT_INPUT)
-        extravars[key.strip()] = value
+    extravars = _extravars(extra_vars)
     pod, findings = _load_and_check(pod_file, False)
     bad = errors(findings)
     if bad:
@@ -288,6 +321,8 @@ def _run(pod_file, inventories, twin, phases, start, resume, failed_hosts, check
         sys.exit(EXIT_RULES)
     if twin:
         _twin_env(pod.settings.name, pod_file, extra)
+    if not check:
+        _record_lock(pod_file, pod)
     try:
         if resume:
             start, hosts = resume_point(Path(artifacts), pod_file)
@@ -309,6 +344,8 @@ def _run(pod_file, inventories, twin, phases, start, resume, failed_hosts, check
         click.echo(f"\nphase {failed[0].phase} failed; details in {failed[0].artifacts}/artifacts; "
                    f"again from there: deploy-pod up {pod_file} --resume", err=True)
         sys.exit(EXIT_RULES)
+    if not check and {r.phase for r in results} & LIVE_PHASES:
+        _record_live(pod_file, pod, extra, Path(results[-1].artifacts).parent)
     measured = [r for r in results if r.phase == "acceptance" and not check]
     if measured:
         results_file = Path(measured[0].artifacts) / "results.json"
@@ -317,6 +354,104 @@ def _run(pod_file, inventories, twin, phases, start, resume, failed_hosts, check
             sys.exit(EXIT_RULES)
         click.echo("")
         sys.exit(_write_report(results_file))
+
+
+# after these, designations and failure groups are read back from the cluster into the lock
+LIVE_PHASES = {"scale_cluster", "storage", "clients"}
+
+
+def _record_lock(pod_file: str, pod) -> None:
+    """`up` records what it is about to apply: hosts in the lock keep it when the pod grows."""
+    from deploy_pod.day2 import record_lock
+    from deploy_pod.lock import LockError, lock_path
+
+    try:
+        record_lock(pod_file, pod)
+    except LockError as exc:
+        click.echo(f"deploy-pod: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    click.echo(f"lock: {lock_path(pod_file)}")
+
+
+def _record_live(pod_file: str, pod, inventories: list[str], run_dir) -> None:
+    from deploy_pod.day2 import Day2Error, read_live, record_lock
+
+    try:
+        facts = read_live(pod_file, inventories, run_dir, click.echo)
+    except Day2Error as exc:
+        click.echo(f"deploy-pod: the lock keeps the planned values: {exc}", err=True)
+        return
+    for change in record_lock(pod_file, pod, facts, f"up {run_dir.name}"):
+        click.echo(f"lock: live value recorded: {change}")
+
+
+@main.command(name="scale-out")
+@click.argument("pod_file", metavar="POD.yml", type=click.Path(exists=True, dir_okay=False))
+@click.option("-i", "--inventory", "inventories", multiple=True, type=click.Path(exists=True),
+              help="Extra inventory sources layered over POD.yml (for example the twin's overlay).")
+@click.option("--twin", is_flag=True, help="Target the pod's digital twin.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--dry-run", is_flag=True, help="Show what would join and the steps; change nothing.")
+@click.option("--rebalance", is_flag=True, help="After new units join: mmrestripefs -b under QoS, with progress.")
+@click.option("--qos", default="300IOPS", show_default=True, help="QoS maintenance-class limit of the rebalance.")
+@click.option("--artifacts", type=click.Path(file_okay=False), default="artifacts", show_default=True,
+              help="Where each run's artifacts, the scale-out state and the report go.")
+@click.option("-e", "--extra-vars", "extra_vars", multiple=True, metavar="KEY=VALUE", help="Passed to Ansible.")
+def scale_out(pod_file, inventories, twin, yes, dry_run, rebalance, qos, artifacts, extra_vars) -> None:
+    """Add the inventory's new DGX nodes and ESS units to the running pod, without downtime.
+
+    Compares the inventory with the running cluster, shows what joins (hosts, units and their
+    vdisk sets, quorum changes, capacity and expected GB/s before and after), asks, then: the
+    host phases on the new hosts only, mmaddnode, the new units' vdisk sets added to the file
+    system, (--rebalance) a throttled restripe, the new clients mounted, and acceptance. A health
+    gate follows each step; a failed step or gate stops, and running scale-out again continues
+    where it stopped. Exit 0 done (or nothing to add), 1 a step or gate failed, 2 bad input.
+
+    \b
+    Example:
+      deploy-pod scale-out pod.yml --dry-run
+      deploy-pod scale-out pod.yml --rebalance
+      deploy-pod scale-out inventories/examples/twin.yml --twin --yes
+    """
+    from pathlib import Path
+
+    from deploy_pod.catalog import load_catalog
+    from deploy_pod.day2 import Day2Error
+    from deploy_pod.day2 import scale_out as run
+    from deploy_pod.lock import LockError
+    from deploy_pod.runner import RunError
+
+    extra = list(inventories)
+    extravars = _extravars(extra_vars)
+    pod, findings = _load_and_check(pod_file, False)
+    bad = errors(findings)
+    if bad:
+        from deploy_pod.views import print_findings
+
+        print_findings(_console(), pod.source, findings)
+        click.echo("deploy-pod: nothing was changed: fix the inventory first", err=True)
+        sys.exit(EXIT_RULES)
+    if twin:
+        _twin_env(pod.settings.name, pod_file, extra)
+    try:
+        rc = run(pod_file, pod, load_catalog(), extra, Path(artifacts), yes=yes, dry_run=dry_run,
+                 rebalance=rebalance, qos=qos, extravars=extravars, echo=click.echo,
+                 confirm=lambda q: click.confirm(q, default=False))
+    except (Day2Error, LockError, RunError) as exc:
+        click.echo(f"deploy-pod: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    sys.exit(rc)
+
+
+def _extravars(items) -> dict:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            click.echo(f"deploy-pod: -e {item!r}: expected KEY=VALUE", err=True)
+            sys.exit(EXIT_INPUT)
+        out[key.strip()] = value
+    return out
 
 
 def _add_optional_groups() -> None:

@@ -225,6 +225,28 @@ def plot_scaling(ev: dict, path: Path) -> Path | None:
     return path
 
 
+def plot_before_after(rows: list[dict], path: Path) -> Path | None:
+    """Sequential read GB/s per client count before and after a scale-out, side by side."""
+    rows = [r for r in rows if r.get("after") is not None or r.get("before") is not None]
+    if not rows:
+        return None
+    fig, (ax,) = _figure(7.0, 4.4)
+    xs = list(range(len(rows)))
+    w = 0.38
+    for off, key, color, label in ((-w / 2, "before", "#9e9e9e", "before"), (w / 2, "after", "#1f77b4", "after")):
+        ys = [r.get(key) or 0 for r in rows]
+        _label_bars(ax, ax.bar([x + off for x in xs], ys, w, color=color, label=label))
+    ax.set_xticks(xs, [str(r["clients"]) for r in rows])
+    ax.set_xlabel("clients reading at once")
+    ax.set_ylabel("sequential read GB/s")
+    ax.set_title("fio sequential read before and after the scale-out")
+    ax.grid(True, axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    return path
+
+
 def plot_seq_vs_random(ev: dict, path: Path) -> Path | None:
     rows = ev["fio"]["seq_vs_random"]
     if not rows:

@@ -150,14 +150,17 @@ def secrets_file(environ: dict):
 
 def run_phases(pod_file: str, inventories: list[str], phases: list[tuple[str, str]], *, check: bool = False,
                limit: str | None = None, extravars: dict | None = None, artifacts: Path | None = None,
-               echo: Callable[[str], None] = print) -> list[PhaseResult]:
+               echo: Callable[[str], None] = print, run_dir: Path | None = None,
+               record: bool = True) -> list[PhaseResult]:
+    """Run the phases in order, stopping at the first failure. run_dir: where this run's artifacts
+    go (default artifacts/<pod>/<stamp>); record: write last-run.json, which `up --resume` reads."""
     import ansible_runner
 
     ensure_collection_link()
     pod = Path(pod_file).stem
-    stamp = time.strftime("%Y%m%d-%H%M%S")
     base = (artifacts or Path.cwd() / "artifacts") / pod
-    run_dir = base / stamp
+    run_dir = run_dir or base / time.strftime("%Y%m%d-%H%M%S")
+    stamp = run_dir.name
     results: list[PhaseResult] = []
     sources = [str(Path(p).resolve()) for p in [pod_file, *inventories]]
     envvars = {
@@ -207,9 +210,11 @@ def run_phases(pod_file: str, inventories: list[str], phases: list[tuple[str, st
         if r.rc != 0:
             break
     summary = {"pod": pod, "run": stamp, "check": check, "phases": [asdict(x) for x in results]}
-    base.mkdir(parents=True, exist_ok=True)
+    run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
-    (base / "last-run.json").write_text(json.dumps(summary, indent=2))
+    if record:
+        base.mkdir(parents=True, exist_ok=True)
+        (base / "last-run.json").write_text(json.dumps(summary, indent=2))
     return results
 
 

@@ -103,6 +103,7 @@ def load_spec(pod_file: str | Path) -> tuple[SimSpec, Callable[[str], dict | Non
     from deploy_pod.catalog import load_catalog
     from deploy_pod.findings import errors
     from deploy_pod.inventory import load_pod
+    from deploy_pod.lock import load_lock
     from deploy_pod.planner import make_plan
 
     res = load_pod(str(pod_file))
@@ -111,7 +112,8 @@ def load_spec(pod_file: str | Path) -> tuple[SimSpec, Callable[[str], dict | Non
         raise SimError("the inventory has errors (run `deploy-pod validate`):\n  "
                        + "\n  ".join(f.text() for f in errs))
     catalog = load_catalog()
-    return spec_from_plan(make_plan(res.pod, catalog)), catalog.get
+    # the lock keeps a grown pod's existing hosts cabled as they were
+    return spec_from_plan(make_plan(res.pod, catalog, load_lock(pod_file))), catalog.get
 
 
 def pod_name(pod_file: str | Path) -> str:
@@ -337,6 +339,19 @@ def setup_os(spec: SimSpec, host: str, faults: list[dict]) -> None:
         configure_appliance(spec, host, faults)
 
 
+def refresh_appliance_names(spec: SimSpec, hosts: list[str], progress: Progress) -> None:
+    """A grown pod: the running canisters learn the new hosts' names, as IBM's ESS tooling (essrun)
+    does when nodes join; nothing else on them changes (their networks stay up)."""
+    text = appliance.hosts_file(spec)
+    for host in hosts:
+        if spec.hosts[host].management != "appliance":
+            continue
+        container = spec.container(host)
+        if dk.exec_(container, "cat", "/etc/hosts").stdout.decode() != text:
+            progress(f"{host}: the pod's names as the ESS tooling writes them when nodes join")
+            dk.exec_(container, "sh", "-c", "cat > /etc/hosts", input=text)
+
+
 def configure_appliance(spec: SimSpec, host: str, faults: list[dict]) -> None:
     h = spec.hosts[host]
     container = spec.container(host)
@@ -463,6 +478,7 @@ def up(pod_file: str | Path, progress: Progress = print) -> Paths:
     if paths.repo.is_dir():
         volumes.append(f"{paths.repo}:{naming.REPO_MOUNT}:ro")
     started = []
+    already = {h for h in spec.hosts if dk.state(spec.container(h)) == "running"}
     for host, h in spec.hosts.items():
         name = spec.container(host)
         st = dk.state(name)
@@ -513,7 +529,10 @@ def up(pod_file: str | Path, progress: Progress = print) -> Paths:
             return reg.fill(paths.root, mirror, spec.registry_images, images.standin, files, progress)
         filling = pool.submit(_mirror)
     try:
-        finish_hosts(spec, running, available, faults, progress)
+        # hosts that were running already are finished (and may be serving: a grown pod's `sim up`
+        # must not restart their engines or re-deliver their OS)
+        finish_hosts(spec, [h for h in running if h not in already], available, faults, progress)
+        refresh_appliance_names(spec, [h for h in running if h in already], progress)
     finally:
         pool.shutdown(wait=True)
     if filling is not None:
