@@ -8,8 +8,9 @@ plugins/modules/scale_facts.py and the unit tests (tests/unit/test_scale_facts.p
 - ``mm(command, *args)`` is the one command builder every Scale module uses (as ceph-ansible's
   module_utils/ca_common.py generate_cmd): ``mm("mmlscluster", "-Y")`` ->
   ``["/usr/lpp/mmfs/bin/mmlscluster", "-Y"]``.
-- ``READS`` is the facet -> commands table; ``read_facts(run, facets)`` runs only the commands
-  the facets need, through ``run(argv) -> (rc, stdout, stderr)`` (``module.run_command``).
+- ``READS`` is the facet -> commands table (``FS``: once per file system); ``read_facts(run,
+  facets)`` runs only the commands the facets need, through ``run(argv) -> (rc, stdout, stderr)``
+  (``module.run_command``).
 - ``parse_*`` turn one command's -Y text into data, ``build_facts(raw)`` the facts dict from
   the raw outputs; all pure and unit-tested against the real samples in tests/fixtures.
 
@@ -27,6 +28,7 @@ import re
 from ansible_collections.deploy_pod.pod.plugins.module_utils.scale_y import parse, records
 
 MMBIN = "/usr/lpp/mmfs/bin"
+FS = "<fs>"  # in READS: the command runs once per file system the filesystems facet lists
 
 READS = {
     "cluster": [("mmlscluster", "-Y")],
@@ -36,6 +38,8 @@ READS = {
     "nodeclasses": [("mmlsnodeclass", "--all", "-Y")],
     "nsds": [("mmlsnsd", "-X", "-Y")],
     "filesystems": [("mmlsfs", "all", "-Y")],
+    "disks": [("mmlsdisk", FS, "-Y")],
+    "capacity": [("mmdf", FS, "-Y")],
     "mounts": [("mmlsmount", "all", "-L", "-Y")],
     "vdisk": [("mmvdisk", "nodeclass", "list", "-Y"), ("mmvdisk", "server", "list", "-Y"),
               ("mmvdisk", "recoverygroup", "list", "-Y"), ("mmvdisk", "vdiskset", "list", "-Y")],
@@ -43,6 +47,10 @@ READS = {
 }
 NSD_FALLBACK = ("mmlsnsd", "-Y")  # when -X fails (older releases, no daemon)
 FACETS = tuple(READS)
+# read one command per file system, so not by default: mmlsdisk and mmdf need the file system manager
+# (an active quorum), the other reads work on a cluster that is down
+PER_FS = ("disks", "capacity")
+DEFAULT_FACETS = tuple(f for f in FACETS if f not in PER_FS)
 VDISK_NOUNS = ("nodeclass", "server", "recoverygroup", "vdiskset")
 
 NOT_MEMBER = "does not belong to a GPFS cluster"
@@ -303,6 +311,58 @@ def parse_mounts(text: str) -> dict:
     return out
 
 
+def parse_disks(text: str) -> dict:
+    """mmlsdisk <fs> -Y -> {nsd: {failure_group, status, availability, pool, size_kb, metadata, data}}.
+
+    status (ready, suspended, to be emptied, ...) and availability (up, down, recovering,
+    unrecovered) as printed; size_kb from diskSizeKB; failure_group the leading number (an FPO
+    topology vector 1,0,1 gives 1)."""
+    out: dict = {}
+    for r in _rows(text, "mmlsdisk"):
+        name = _get(r, "nsdName", "diskName")
+        if not name:
+            continue
+        out[name] = {"failure_group": _int(_get(r, "failureGroup")), "status": _get(r, "status"),
+                     "availability": _get(r, "availability"), "pool": _none_if_dash(_get(r, "storagePool")),
+                     "size_kb": _int(_get(r, "diskSizeKB")), "metadata": _yes(_get(r, "metadata")),
+                     "data": _yes(_get(r, "data"))}
+    return out
+
+
+def parse_capacity(text: str) -> dict:
+    """mmdf <fs> -Y -> sizes in KB (mmdf reports 1 KiB units unless --block-size says otherwise):
+    {total_kb, free_kb, free_fragments_kb, data_kb, metadata_kb, pools: {pool: {total_kb, free_kb,
+    free_pct}}, disks: {nsd: {size_kb, failure_group, free_kb, pool, metadata, data}},
+    inodes: {used, free, allocated, max}}. free_kb is the free space in full blocks (freeBlocks);
+    free_fragments_kb what is free in fragments besides. Records missing from the output leave
+    their values None."""
+    rows = parse(text or "")
+    out: dict = {"total_kb": None, "free_kb": None, "free_fragments_kb": None, "data_kb": None,
+                 "metadata_kb": None, "pools": {}, "disks": {}, "inodes": None}
+    for r in rows.get(("mmdf", "fsTotal"), [])[:1]:
+        out["total_kb"], out["free_kb"] = _int(_get(r, "fsSize")), _int(_get(r, "freeBlocks"))
+        out["free_fragments_kb"] = _int(_get(r, "freeFragments"))
+    for r in rows.get(("mmdf", "data"), [])[:1]:
+        out["data_kb"] = _int(_get(r, "totalData"))
+    for r in rows.get(("mmdf", "metadata"), [])[:1]:
+        out["metadata_kb"] = _int(_get(r, "totalMetadata"))
+    for r in rows.get(("mmdf", "poolTotal"), []):
+        name = _get(r, "poolName")
+        if name:
+            out["pools"][name] = {"total_kb": _int(_get(r, "poolSize")), "free_kb": _int(_get(r, "freeBlocks")),
+                                  "free_pct": _int(_get(r, "freeBlocksPct"))}
+    for r in rows.get(("mmdf", "nsd"), []):
+        name = _get(r, "nsdName")
+        if name:
+            out["disks"][name] = {"size_kb": _int(_get(r, "diskSize")), "failure_group": _int(_get(r, "failureGroup")),
+                                  "free_kb": _int(_get(r, "freeBlocks")), "pool": _get(r, "storagePool"),
+                                  "metadata": _yes(_get(r, "metadata")), "data": _yes(_get(r, "data"))}
+    for r in rows.get(("mmdf", "inode"), [])[:1]:
+        out["inodes"] = {"used": _int(_get(r, "usedInodes")), "free": _int(_get(r, "freeInodes")),
+                         "allocated": _int(_get(r, "allocatedInodes")), "max": _int(_get(r, "maxInodes"))}
+    return out
+
+
 # mmvdisk -Y: no captured sample. Names: the twin's emulator first, then those seen in public
 # scripts that read real output (rgSummary/rgName, vdisksetSummary/vdisksetName/fsName, className).
 _VDISK_NAME = {
@@ -414,7 +474,8 @@ def local_node(nodes: dict, hostnames) -> str | None:
 def empty_facts(installed: bool = False, member: bool = False) -> dict:
     return {"installed": installed, "member": member, "local_node": None, "cluster": None, "nodes": {},
             "quorum": None, "config": None, "nodeclasses": None, "nsds": None, "filesystems": None,
-            "mounts": None, "vdisk": None, "health": None, "health_entities": None, "licenses": None,
+            "disks": None, "capacity": None, "mounts": None, "vdisk": None, "health": None, "health_entities": None,
+            "licenses": None,
             "facets": [], "reads": 0}
 
 
@@ -453,6 +514,9 @@ def build_facts(raw: dict, hostnames=(), installed: bool = True, member: bool = 
         facts["nsds"] = parse_nsds(raw["nsds"] or "")
     if "filesystems" in raw:
         facts["filesystems"] = parse_filesystems(raw["filesystems"] or "")
+    for facet, parser in (("disks", parse_disks), ("capacity", parse_capacity)):
+        if facet in raw:
+            facts[facet] = {fs: parser(text or "") for fs, text in (raw[facet] or {}).items()}
     if "mounts" in raw:
         mounts = {fs: [] for fs in facts["filesystems"] or {}}
         for fs, names in parse_mounts(raw["mounts"] or "").items():
@@ -474,12 +538,19 @@ def _exists(path: str) -> bool:
 def read_facts(run, facets=None, hostnames=(), exists=_exists) -> dict:
     """Run the reads the facets need and build the facts.
 
+    facets None: DEFAULT_FACETS (all but the per-file-system reads disks and capacity, which
+    need an active quorum). Asking for disks or capacity reads filesystems too: mmlsdisk <fs> -Y
+    and mmdf <fs> -Y run once per file system it lists.
+
     run(argv) -> (rc, stdout, stderr); exists(path) -> bool (os.path.exists by default).
     mmlscluster is always read (membership, node names). A node that is not a member (or has
     no /usr/lpp/mmfs/bin/mmlscluster) gets installed/member only. mmlslicense and mmvdisk may
     be absent or fail: licence stays None, vdisk empty. Any other failing read raises
     ScaleReadError."""
-    wanted = [f for f in FACETS if facets is None or f in facets]
+    asked = DEFAULT_FACETS if facets is None else facets
+    if any(f in asked for f in PER_FS):
+        asked = [*asked, "filesystems"]  # the file systems disks and capacity are read for
+    wanted = [f for f in FACETS if f in asked]
     reads = 0
 
     def call(args) -> tuple:
@@ -516,6 +587,15 @@ def read_facts(run, facets=None, hostnames=(), exists=_exists) -> dict:
                     if rc != 0:
                         raise ScaleReadError(argv, rc, out, err)
                     raw["vdisk"][noun] = out
+            continue
+        if facet in PER_FS:
+            raw[facet] = {}
+            for fs in parse_filesystems(raw.get("filesystems") or ""):
+                args = [fs if a == FS else a for a in READS[facet][0]]
+                argv, rc, out, err = call(args)
+                if rc != 0:
+                    raise ScaleReadError(argv, rc, out, err)
+                raw[facet][fs] = out
             continue
         argv, rc, out, err = call(READS[facet][0])
         if rc != 0 and facet == "nsds":

@@ -14,9 +14,9 @@ description:
   - No cluster yet - C(mmcrcluster -N nodefile -C NAME -r ssh -R scp) with every node and its
     designation (node file lines C(daemonName:designation:adminName)).
   - Nodes missing from the cluster - C(mmaddnode -N nodefile --accept).
-  - Designations that differ - C(mmchnode --quorum/--nonquorum/--manager/--nonmanager). New
-    quorum nodes are added before any is removed, so quorum never shrinks below a majority
-    of what it was.
+  - Designations that differ - C(mmchnode --quorum/--nonquorum/--manager/--nonmanager), one
+    C(mmchnode) per node. New quorum nodes are added before any is removed, so quorum never
+    shrinks below a majority of what it was.
   - Licences that differ - C(mmchlicense server|client --accept -N ...).
   - Nodes the cluster has and I(nodes) lacks are reported in C(extra_nodes), never deleted.
   - Reads the cluster back afterwards and fails when it does not match.
@@ -192,11 +192,12 @@ def plan_commands(facts: dict, p: dict) -> tuple[list[tuple], dict]:
         names = sorted(set(changes["licences"].get(kind, [])))
         if names:
             cmds.append(("mmchlicense", [kind, "--accept", "-N", ",".join(names)], None))
-    # quorum grows first, then shrinks: never fewer quorum nodes than before in between
+    # quorum grows first, then shrinks: never fewer quorum nodes than before in between; one node
+    # per mmchnode, so the cluster takes each quorum change (a CCR update) before the next one
     for key, flag in (("quorum_on", "--quorum"), ("manager_on", "--manager"), ("manager_off", "--nonmanager"),
                       ("quorum_off", "--nonquorum")):
-        if changes[key]:
-            cmds.append(("mmchnode", [flag, "-N", ",".join(changes[key])], None))
+        for name in changes[key]:
+            cmds.append(("mmchnode", [flag, "-N", name], None))
     return cmds, changes
 
 

@@ -12,8 +12,8 @@ description:
   - Reads the state of the Storage Scale cluster this node belongs to with the C(-Y)
     (machine readable) output of the C(/usr/lpp/mmfs/bin) commands and returns it as
     C(ansible_facts.deploy_pod_scale) - cluster, nodes with their designation, daemon state
-    and licence, configuration per scope, node classes, NSDs, file systems, mounts, mmvdisk
-    objects and the node's health. Tasks use these facts; they do not call mm commands to
+    and licence, configuration per scope, node classes, NSDs, file systems with their disks and
+    capacity, mounts, mmvdisk objects and the node's health. Tasks use these facts; they do not call mm commands to
     read state.
   - C(mmlscluster -Y) is always read. A node where it is not installed or that does not
     belong to a cluster gets RV(ansible_facts.deploy_pod_scale.installed) and
@@ -37,9 +37,12 @@ options:
         C(mmlsnodeclass --all -Y); C(nsds) C(mmlsnsd -X -Y); C(filesystems) C(mmlsfs all -Y);
         C(mounts) C(mmlsmount all -L -Y); C(vdisk) C(mmvdisk nodeclass|server|recoverygroup|vdiskset
         list -Y); C(health) C(mmhealth node show -Y).
+      - C(disks) C(mmlsdisk FS -Y) and C(capacity) C(mmdf FS -Y) run once per file system that
+        C(mmlsfs all -Y) lists (C(filesystems) is read with them). They need the file system
+        manager, so an active quorum, and are not in the default.
     type: list
     elements: str
-    choices: [cluster, state, license, config, nodeclasses, nsds, filesystems, mounts, vdisk, health]
+    choices: [cluster, state, license, config, nodeclasses, nsds, filesystems, disks, capacity, mounts, vdisk, health]
     default: [cluster, state, license, config, nodeclasses, nsds, filesystems, mounts, vdisk, health]
 attributes:
   check_mode:
@@ -64,6 +67,10 @@ EXAMPLES = r"""
 - name: Read only what the mount step needs
   deploy_pod.pod.scale_facts:
     gather: [state, filesystems, mounts]
+
+- name: Disks and free space of every file system (needs an active quorum)
+  deploy_pod.pod.scale_facts:
+    gather: [disks, capacity]
 
 - name: Stop when this node has not joined the cluster
   ansible.builtin.assert:
@@ -154,6 +161,31 @@ ansible_facts:
             fs1: {mount_point: /gpfs/fs1, block_size: 16777216, automount: "yes", default_data_replicas: 1,
                   max_data_replicas: 2, default_metadata_replicas: 1, max_metadata_replicas: 2,
                   disks: [RG001LG001VS001, RG001LG002VS001], storage_pools: [system], attributes: {}}
+        disks:
+          description:
+            - "C(mmlsdisk) per file system: file system -> NSD -> failure group (int), C(status)
+              (C(ready), C(suspended), C(to be emptied), ...), C(availability) (C(up), C(down),
+              C(recovering), ...), storage pool, size in KiB and whether it holds metadata and data.
+              Null when not gathered."
+          type: dict
+          sample:
+            fs1: {RG001LG001VS001: {failure_group: 1, status: ready, availability: up, pool: system,
+                                    size_kb: 130518089728, metadata: true, data: true}}
+        capacity:
+          description:
+            - "C(mmdf) per file system, sizes in KiB (mmdf's unit): C(total_kb), C(free_kb) (free in
+              full blocks), C(free_fragments_kb), C(data_kb), C(metadata_kb), per storage pool
+              C(total_kb), C(free_kb) and C(free_pct), per NSD C(size_kb), C(failure_group),
+              C(free_kb), C(pool), C(metadata), C(data), and the inode counts. Null when not
+              gathered."
+          type: dict
+          sample:
+            fs1: {total_kb: 3661677723648, free_kb: 481202021888, free_fragments_kb: 12117655064,
+                  data_kb: 3647786188800, metadata_kb: 13891534848,
+                  pools: {system: {total_kb: 783308292096, free_kb: 380564840448, free_pct: 49}},
+                  disks: {P_META_VD102: {size_kb: 771751936, failure_group: 300, free_kb: 320274944,
+                                         pool: system, metadata: true, data: false}},
+                  inodes: {used: 430741822, free: 484301506, allocated: 915043328, max: 1332164000}}
         mounts:
           description:
             - File system -> daemon names of the nodes that have it mounted (every known file
@@ -195,6 +227,7 @@ import socket
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.deploy_pod.pod.plugins.module_utils.scale_facts import (
+    DEFAULT_FACETS,
     FACETS,
     ScaleReadError,
     read_facts,
@@ -211,7 +244,8 @@ def hostnames() -> list[str]:
 def main():
     module = AnsibleModule(
         argument_spec={
-            "gather": {"type": "list", "elements": "str", "choices": list(FACETS), "default": list(FACETS)},
+            "gather": {"type": "list", "elements": "str", "choices": list(FACETS),
+                       "default": list(DEFAULT_FACETS)},
         },
         supports_check_mode=True,
     )

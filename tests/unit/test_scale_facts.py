@@ -53,8 +53,12 @@ PARSERS = {  # fixture name prefix -> parser of that command's output
     "mmvdisk_recoverygroup_list_Y": lambda t: sf.parse_vdisk({"recoverygroup": t})["recoverygroups"],
     "mmvdisk_vdiskset_list_Y": lambda t: sf.parse_vdisk({"vdiskset": t})["vdisksets"],
     "mmhealth_node_show_Y": _health,
+    "mmlsdisk_Y": sf.parse_disks,
+    "mmdf_Y": lambda t: sf.parse_capacity(t)["disks"],
 }
-NOT_FACTS = ("mmdf_Y", "mmlsdisk_Y", "mmdiag_config_Y")  # real samples of commands the facts do not read
+# real samples of commands the facts do not read (mmlsqos: scale_restripe, mmhealth cluster show:
+# not used, see module_utils/scale_gate.py; both have their tests there)
+NOT_FACTS = ("mmdiag_config_Y", "mmlsqos_Y", "mmhealth_cluster_show_Y")
 # every directory of real samples: this repository's, its real/ captures, and the project's shared
 # fixtures beside the checkout (DEPLOY_POD_SHARED_FIXTURES, default ../shared/fixtures; skipped where absent)
 SHARED_FIXTURES = Path(os.environ.get("DEPLOY_POD_SHARED_FIXTURES",
@@ -170,6 +174,62 @@ def test_health_real_samples():
         "NODE": "TIPS", "GPFS": "TIPS", "NETWORK": "HEALTHY", "DISK": "HEALTHY"}
 
 
+def test_disks_real_samples():
+    disks = sf.parse_disks(fixture("mmlsdisk_Y.1.txt"))
+    assert list(disks) == ["RG001VS003", "RG002VS003", "RG003VS004", "RG004VS004", "RG005VS005", "RG006VS005",
+                           "RG007VS009", "RG008VS010"]  # the truncated 'mmlsdisk:invalid' line is skipped
+    assert disks["RG001VS003"] == {"failure_group": 1, "status": "ready", "availability": "up", "pool": "system",
+                                   "size_kb": 130518089728, "metadata": True, "data": True}
+    assert disks["RG005VS005"] == {"failure_group": 2, "status": "ready", "availability": "up", "pool": "data",
+                                   "size_kb": 2227566542848, "metadata": False, "data": True}
+    assert (disks["RG008VS010"]["status"], disks["RG008VS010"]["availability"]) == ("foo", "bar")  # as injected
+    ece = sf.parse_disks(fixture("mmlsdisk_Y.2.txt"))
+    assert len(ece) == 8
+    assert ece["mdt01"] == {"failure_group": 10001, "status": "ready", "availability": "up", "pool": "system",
+                            "size_kb": 41943040, "metadata": True, "data": False}
+    assert sum(d["size_kb"] for d in ece.values()) == 6 * 104857600 + 2 * 41943040
+
+
+def test_capacity_real_sample():
+    cap = sf.parse_capacity(fixture("mmdf_Y.1.txt"))
+    assert (cap["total_kb"], cap["free_kb"], cap["free_fragments_kb"]) == (3661677723648, 481202021888, 12117655064)
+    assert (cap["data_kb"], cap["metadata_kb"]) == (3647786188800, 13891534848)
+    assert cap["pools"] == {"system": {"total_kb": 783308292096, "free_kb": 380564840448, "free_pct": 49},
+                            "data": {"total_kb": 3064453922816, "free_kb": 1342362296320, "free_pct": 44}}
+    assert cap["disks"] == {
+        "P_META_VD102": {"size_kb": 771751936, "failure_group": 300, "free_kb": 320274944, "pool": "system",
+                         "metadata": True, "data": False},
+        "P_DATA_VD02": {"size_kb": 46766489600, "failure_group": 200, "free_kb": 6092915712, "pool": "data",
+                        "metadata": False, "data": True}}
+    assert cap["inodes"] == {"used": 430741822, "free": 484301506, "allocated": 915043328, "max": 1332164000}
+    assert sf.parse_capacity("")["pools"] == {} and sf.parse_capacity("")["total_kb"] is None
+
+
+def test_disks_and_capacity_are_read_per_file_system_with_the_filesystems():
+    fs_y = ("mmlsfs::HEADER:version:reserved:reserved:deviceName:fieldName:data:remarks:\n"
+            "mmlsfs::0:1:::fs1:blockSize:16777216::\nmmlsfs::0:1:::scratch:blockSize:4194304::\n")
+    s = Script({"mmlscluster -Y": (0, CLUSTER_Y, ""), "mmlsfs all -Y": (0, fs_y, ""),
+                "mmlsdisk fs1 -Y": (0, fixture("mmlsdisk_Y.2.txt"), ""),
+                "mmlsdisk scratch -Y": (0, fixture("mmlsdisk_Y.1.txt"), ""),
+                "mmdf fs1 -Y": (0, fixture("mmdf_Y.1.txt"), ""), "mmdf scratch -Y": (0, "", "")})
+    facts = sf.read_facts(s.run, ["disks", "capacity"], exists=s.exists)
+    assert s.ran == ["mmlscluster -Y", "mmlsfs all -Y", "mmlsdisk fs1 -Y", "mmlsdisk scratch -Y", "mmdf fs1 -Y",
+                     "mmdf scratch -Y"]
+    assert facts["facets"] == ["cluster", "filesystems", "disks", "capacity"] and facts["reads"] == 6
+    assert set(facts["disks"]) == {"fs1", "scratch"} and "mdt01" in facts["disks"]["fs1"]
+    assert facts["capacity"]["fs1"]["total_kb"] == 3661677723648
+    assert facts["capacity"]["scratch"]["total_kb"] is None
+    # not in the default: a cluster that is down still gives its facts
+    s = Script({"mmlscluster -Y": (0, CLUSTER_Y, "")})
+    facts = sf.read_facts(s.run, None, exists=s.exists)
+    assert not any(r.startswith(("mmlsdisk", "mmdf")) for r in s.ran)
+    assert facts["disks"] is None and facts["capacity"] is None
+    s = Script({"mmlscluster -Y": (0, CLUSTER_Y, ""), "mmlsfs all -Y": (0, fs_y, ""),
+                "mmlsdisk fs1 -Y": (1, "", "mmlsdisk: 6027-1267 The GPFS daemon is not running.")})
+    with pytest.raises(sf.ScaleReadError, match="mmlsdisk fs1 -Y failed"):
+        sf.read_facts(s.run, ["disks"], exists=s.exists)
+
+
 def test_facts_from_one_real_cluster():
     # mmlscluster, mmlsnsd and mmlsfs samples of the same cluster (ibm-spectrum-scale-install-infra)
     raw = {"cluster": fixture("mmlscluster_Y.1.txt"), "nsds": fixture("mmlsnsd_Y.1.txt"),
@@ -240,7 +300,8 @@ def test_helpers():
     assert [sf.match_node(nodes, n) for n in ("n1", "n1-adm.ex.com", "n1-adm", "n2.ex.com", "n9", None)] == [
         "n1.ex.com", "n1.ex.com", "n1.ex.com", "n2", None, None]
     assert set(sf.READS) == {"cluster", "state", "license", "config", "nodeclasses", "nsds", "filesystems",
-                             "mounts", "vdisk", "health"}
+                             "disks", "capacity", "mounts", "vdisk", "health"}
+    assert set(sf.FACETS) - set(sf.DEFAULT_FACETS) == set(sf.PER_FS) == {"disks", "capacity"}
 
 
 # ---- read_facts over a scripted run --------------------------------------------------------
@@ -342,7 +403,7 @@ def test_a_failing_read_names_the_command_and_ibms_message():
 
 MM_COMMANDS = ("mmcrcluster", "mmaddnode", "mmchlicense", "mmstartup", "mmshutdown", "mmgetstate", "mmlscluster",
                "mmcrnodeclass", "mmlsnodeclass", "mmchconfig", "mmlsconfig", "mmcrnsd", "mmlsnsd", "mmcrfs", "mmlsfs",
-               "mmmount", "mmlsmount", "mmhealth", "mmvdisk")  # no mmlslicense: the twin has none
+               "mmmount", "mmlsmount", "mmhealth", "mmvdisk", "mmlsdisk", "mmdf")  # no mmlslicense: the twin has none
 
 
 class Pod:
@@ -460,7 +521,7 @@ def test_read_facts_over_the_emulated_cluster(ess_dgx):
                           exists=ess_dgx.exists)
     assert (facts["installed"], facts["member"], facts["local_node"]) == (True, True, "dgx01")
     assert facts["reads"] == 12  # 9 facets, mmvdisk 4 lists, no mmlslicense in the twin
-    assert facts["facets"] == list(sf.FACETS)
+    assert facts["facets"] == list(sf.DEFAULT_FACETS)
     assert json.loads(json.dumps(facts)) == facts
     c = facts["cluster"]
     assert (c["name"], c["uid_domain"], c["rsh"], c["rcp"], c["repository"]) == (
@@ -522,6 +583,23 @@ def test_emulated_facts_without_mmvdisk_and_by_facet(ess_dgx, tmp_path):
     assert facts["vdisk"] == {"nodeclasses": {}, "servers": {}, "recoverygroups": {}, "vdisksets": {}}
     assert facts["reads"] == 2 and facts["local_node"] == "dgx02"
     assert facts["mounts"] == {"fs1": list(NODES)} and facts["filesystems"] is None
+
+
+def test_emulated_disks_and_capacity(ess_dgx):
+    facts = sf.read_facts(ess_dgx.run_as("dgx02"), ["disks", "capacity"], hostnames=["dgx02"], exists=ess_dgx.exists)
+    assert facts["facets"] == ["cluster", "filesystems", "disks", "capacity"] and facts["reads"] == 4
+    disks = facts["disks"]["fs1"]
+    assert list(disks) == VDISKS
+    size = disks[VDISKS[0]]["size_kb"]
+    assert disks[VDISKS[0]] == {"failure_group": 1, "status": "ready", "availability": "up", "pool": "system",
+                                "size_kb": size, "metadata": True, "data": True}
+    # the canister's 12 x 3840 GiB, 50 % of it, 8 of 10 strips data, in two log groups
+    assert size == int(12 * 3840 * 1024**3 * 0.5 * 8 / 10) // 2 // 1024
+    cap = facts["capacity"]["fs1"]
+    assert cap["total_kb"] == 2 * size and cap["pools"]["system"]["total_kb"] == 2 * size
+    assert {n: (d["size_kb"], d["failure_group"]) for n, d in cap["disks"].items()} == {
+        n: (size, 1) for n in VDISKS}
+    assert 0 < cap["free_kb"] <= cap["total_kb"] and cap["inodes"]["max"] > 0
 
 
 def test_emulated_node_outside_a_cluster(pod):

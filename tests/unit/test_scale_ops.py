@@ -257,6 +257,31 @@ def test_plan_commands_quorum_grows_before_it_shrinks():
     assert [a[0] for c, a, _ in cmds if c == "mmchnode"][-1] == "--nonquorum"
 
 
+def test_plan_commands_one_mmchnode_per_node_quorum_grows_first():
+    """Scale-out moves quorum from two nodes to two others: each gains quorum on its own mmchnode,
+    both before any loses it, and each loses it on its own mmchnode."""
+    current = current_of(PLAN + [node("dgx03-ib"), node("dgx04-ib")])
+    moved = [node("ess01a-ib", True, True, "server"), node("ess01b-ib", False, True, "server"),
+             node("dgx01-ib", False, False, "server"), node("dgx02-ib"),
+             node("dgx03-ib", True, False, "client"), node("dgx04-ib", True, False, "client")]
+    cmds, changes = plan_commands({"member": True, "nodes": current}, {"nodes": moved})
+    assert [(c, a) for c, a, _ in cmds] == [
+        ("mmchnode", ["--quorum", "-N", "dgx03-ib"]),
+        ("mmchnode", ["--quorum", "-N", "dgx04-ib"]),
+        ("mmchnode", ["--nonquorum", "-N", "ess01b-ib"]),
+        ("mmchnode", ["--nonquorum", "-N", "dgx01-ib"]),
+    ]
+    assert changes["quorum_on"] == ["dgx03-ib", "dgx04-ib"] and changes["quorum_off"] == ["ess01b-ib", "dgx01-ib"]
+    # never fewer quorum nodes than before at any step: 3 -> 4 -> 5 -> 4 -> 3
+    q = {k for k, n in current.items() if n["quorum"]}
+    sizes = [len(q)]
+    for _, (flag, _, name), _ in cmds:
+        q = q | {name} if flag == "--quorum" else q - {name}
+        sizes.append(len(q))
+    assert sizes == [3, 4, 5, 4, 3]
+    assert all(len(a) == 3 for c, a, _ in cmds if c == "mmchnode")  # one node each
+
+
 def test_plan_commands_new_cluster():
     p = {"nodes": PLAN, "cluster_name": "twin.gpfs", "remote_shell": "/usr/bin/ssh", "remote_copy": "/usr/bin/scp",
          "autoload": True}

@@ -9,6 +9,7 @@ import contextlib
 import importlib.util
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -38,7 +39,7 @@ class Pod:
                      "mmshutdown", "mmgetstate", "mmlscluster", "mmcrnodeclass", "mmchnodeclass",
                      "mmlsnodeclass", "mmchconfig", "mmlsconfig", "mmcrnsd", "mmlsnsd", "mmdelnsd", "mmcrfs",
                      "mmchfs", "mmlsfs", "mmadddisk", "mmlsdisk", "mmdf", "mmrestripefs", "mmmount", "mmumount",
-                     "mmlsmount", "mmhealth", "mmvdisk", "mmbuildgpl"):
+                     "mmlsmount", "mmhealth", "mmvdisk", "mmbuildgpl", "mmchqos", "mmlsqos"):
             (self.bin / name).symlink_to(MM)
 
     def add_host(self, node: str, ip: str, role: str = "nsd", disks=None, memory_gib: int = 256) -> None:
@@ -56,7 +57,8 @@ class Pod:
                   "DEPLOY_POD_TWIN_NODE_ROOT": str(self.tmp / node / "var-mmfs"),
                   "DEPLOY_POD_TWIN_SYSROOT": str(self.tmp / node / "root"),
                   "DEPLOY_POD_TWIN_HARDWARE": str(self.tmp / f"{node}.hw.json"),
-                  "DEPLOY_POD_TWIN_MOUNT_MODE": "symlink", "DEPLOY_POD_TWIN_HEARTBEAT": str(BEAT)})
+                  "DEPLOY_POD_TWIN_MOUNT_MODE": "symlink", "DEPLOY_POD_TWIN_HEARTBEAT": str(BEAT),
+                  "DEPLOY_POD_TWIN_RESTRIPE_SECONDS": "0"})
         return e
 
     def mm(self, node: str, cmd: str, *args: str, check: bool = False) -> subprocess.CompletedProcess:
@@ -835,3 +837,143 @@ def test_scale_phases_command_sequence_with_ipoib_daemon_names(pod):
     assert (pod.root("dgx02") / "gpfs" / "fs1" / "hello").read_text() == "from dgx01"
     lic = scale_y.records(pod.ok("dgx02", "mmlslicense", "-Y"), "mmlslicense")
     assert {r["nodeName"]: r["requiredLicense"] for r in lic}["ess01a-ib"] == "server"
+
+
+# ---- scale-out: a second unit's vdisk set grows the file system; rebalance; QoS; health -----
+
+PROGRESS = re.compile(r"^ *\d{1,3}\.\d\d % complete on \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}  "
+                      r"\( *\d+ inodes with total +\d+ MB data processed\)$")
+
+
+def ess_unit(pod: Pod, unit: str, nodes: tuple[str, str], vs: str, size: str = "50%") -> None:
+    """mmvdisk for one ESS unit: node class, server configure, recovery group, vdisk set."""
+    pod.ok(nodes[0], "mmvdisk", "nodeclass", "create", "--node-class", unit, "-N", ",".join(nodes))
+    pod.ok(nodes[0], "mmvdisk", "server", "configure", "--node-class", unit, "--recycle", "one")
+    pod.ok(nodes[0], "mmvdisk", "recoverygroup", "create", "--recovery-group", f"rg_{unit}", "--node-class", unit)
+    pod.ok(nodes[0], "mmvdisk", "vdiskset", "define", "--vdisk-set", vs, "--recovery-group", f"rg_{unit}",
+           "--code", "8+2p", "--block-size", "16m", "--set-size", size)
+    pod.ok(nodes[0], "mmvdisk", "vdiskset", "create", "--vdisk-set", vs)
+
+
+@pytest.fixture
+def grown(pod):
+    """ESS unit ess01 with fs1 on vs1, then a second unit ess02 (another 12 NVMe per canister) joining
+    the running cluster; returns the mmlsdisk and mmdf -Y of fs1 before ess02's vdisk set is added."""
+    ess_pod(pod)
+    nvme = [{"device": f"/dev/nvme{i}n1", "size_gib": 3840} for i in range(12)]
+    for i, n in enumerate(("ess02a", "ess02b"), 3):
+        pod.add_host(n, f"10.0.1.{i}", role="ess", disks=nvme, memory_gib=512)
+    pod.ok("ess01a", "mmchconfig", "maxblocksize=16M")
+    for n in ("ess01a", "ess01b", "dgx01"):
+        pod.ok(n, "mmstartup")
+    pod.wait_state("ess01a", {"ess01a": "active", "ess01b": "active", "dgx01": "active"})
+    ess_unit(pod, "ess01", ("ess01a", "ess01b"), "vs1")
+    pod.ok("ess01a", "mmvdisk", "filesystem", "create", "--file-system", "fs1", "--vdisk-set", "vs1",
+           "--mmcrfs", "-T", "/gpfs/fs1", "-A", "yes")
+    before = (pod.ok("dgx01", "mmlsdisk", "fs1", "-Y"), pod.ok("dgx01", "mmdf", "fs1", "-Y"))
+    pod.ok("ess01a", "mmaddnode", "-N", "ess02a:quorum-manager,ess02b:manager", "--accept")
+    for n in ("ess02a", "ess02b"):
+        pod.ok(n, "mmstartup")
+    pod.wait_state("ess01a", {"ess02a": "active", "ess02b": "active"})
+    ess_unit(pod, "ess02", ("ess02a", "ess02b"), "vs2")
+    return before
+
+
+def test_mmvdisk_filesystem_add_grows_mmdf_and_mmlsdisk_by_the_new_vdisk_set(pod, grown):
+    disks_before, df_before = grown
+    total_before = int(scale_y.records(df_before, "mmdf", "fsTotal")[0]["fsSize"])
+    out = pod.ok("ess01a", "mmvdisk", "filesystem", "add", "--file-system", "fs1", "--vdisk-set", "vs2")
+    assert "Completed adding disks to file system fs1." in out
+    disks = pod.ok("dgx01", "mmlsdisk", "fs1", "-Y")
+    assert_same_structure(disks, "mmlsdisk_Y.1.txt")
+    rows = scale_y.records(disks, "mmlsdisk")
+    old = [r["nsdName"] for r in scale_y.records(disks_before, "mmlsdisk")]
+    new = [r for r in rows if r["nsdName"] not in old]
+    assert [r["nsdName"] for r in new] == ["RG002LG001VS002", "RG002LG002VS002"]
+    assert {(r["failureGroup"], r["status"], r["availability"]) for r in new} == {("2", "ready", "up")}
+    new_kb = sum(int(r["diskSizeKB"]) for r in new)
+    assert new_kb == 2 * (int(12 * 3840 * 1024**3 * 0.5 * 8 / 10) // 2 // 1024)
+    df = pod.ok("dgx01", "mmdf", "fs1", "-Y")
+    assert_same_structure(df, "mmdf_Y.1.txt")
+    assert int(scale_y.records(df, "mmdf", "fsTotal")[0]["fsSize"]) == total_before + new_kb
+    assert int(scale_y.records(df, "mmdf", "poolTotal")[0]["poolSize"]) == total_before + new_kb
+    assert [r["nsdName"] for r in scale_y.records(df, "mmdf", "nsd")] == [*old, "RG002LG001VS002", "RG002LG002VS002"]
+    sets = {r["vdiskSet"]: r["fileSystem"] for r in
+            scale_y.records(pod.ok("dgx01", "mmvdisk", "vdiskset", "list", "-Y"), "mmvdisk", "vdiskSet")}
+    assert sets == {"vs1": "fs1", "vs2": "fs1"}
+
+
+def test_mmrestripefs_b_prints_the_real_scan_and_progress_lines(pod, grown, monkeypatch):
+    pod.ok("ess01a", "mmvdisk", "filesystem", "add", "--file-system", "fs1", "--vdisk-set", "vs2")
+    out = pod.ok("ess01a", "mmrestripefs", "fs1", "-b", "--qos", "maintenance").splitlines()
+    real = fixture_text("mmrestripefs_b.1.txt").splitlines()
+    assert out[:9] == real[:9]  # the four metadata phases, blanks after '...' included
+    progress = out[9:-1]
+    assert len(progress) == 4 and all(PROGRESS.match(ln) for ln in progress), progress
+    assert PROGRESS.match(real[9])  # the same pattern reads the real line
+    assert [float(ln.split("%")[0]) for ln in progress] == [25.0, 50.0, 75.0, 100.0]
+    assert out[-1] == real[-1] == "Scan completed successfully."
+    res = pod.mm("ess01a", "mmrestripefs", "fs1", "-b", "--qos", "fast")
+    assert res.returncode == 1 and "Incorrect value for --qos option: fast" in res.stderr
+    # the progress comes as it goes, spread over DEPLOY_POD_TWIN_RESTRIPE_SECONDS
+    monkeypatch.setattr(pod, "env",
+                        lambda node, _env=pod.env: {**_env(node), "DEPLOY_POD_TWIN_RESTRIPE_SECONDS": "0.8"})
+    t0 = time.time()
+    pod.ok("ess01a", "mmrestripefs", "fs1", "-b")
+    assert time.time() - t0 >= 0.8
+
+
+def test_mmchqos_and_mmlsqos_y_as_the_real_layout(pod):
+    three_node_cluster(pod)
+    make_fs(pod)
+    out = pod.ok("n2", "mmlsqos", "fs1", "-Y")
+    assert_same_structure(out, "mmlsqos_Y.1.txt")
+    assert [r["enabled"] for r in scale_y.records(out, "mmlsqos", "status")] == ["No"]
+    res = pod.ok("n1", "mmchqos", "fs1", "--enable", "pool=*,maintenance=300IOPS,other=unlimited")
+    assert res.splitlines() == ["Adjusted QOS Class specification: pool=*,other=inf,maintenance/all_local=300Iops",
+                                "QOS configuration has been installed and broadcast to all nodes."]
+    out = pod.ok("n2", "mmlsqos", "fs1", "-Y")
+    assert_same_structure(out, "mmlsqos_Y.1.txt")
+    assert "mmlsqos:config:0:1:::pool=*,other=inf,maintenance/all_local=300Iops:" in out.splitlines()
+    status = scale_y.records(out, "mmlsqos", "status")[0]
+    assert (status["enabled"], status["throttling"], status["monitoring"]) == ("Yes", "Yes", "Yes")
+    assert scale_y.records(out, "mmlsqos", "values")[0]["values_enc"] == \
+        "pool=system,other=inf,maintenance/all_local=300Iops"
+    assert [r["pool"] for r in scale_y.records(out, "mmlsqos", "stats")] == ["system"]
+    plain = pod.ok("n1", "mmlsqos", "fs1")
+    assert plain.startswith("QOS config::          enabled -- pool=*,other=inf,maintenance/all_local=300Iops\n")
+    # a pool of its own wins over pool=*; --disable keeps the allocations
+    pod.ok("n1", "mmchqos", "fs1", "--enable", "pool=system,maintenance=unlimited")
+    values = scale_y.records(pod.ok("n1", "mmlsqos", "fs1", "-Y"), "mmlsqos", "values")[0]["values_enc"]
+    assert values == "pool=system,other=inf,maintenance/all_local=inf"
+    pod.ok("n1", "mmchqos", "fs1", "--disable")
+    assert scale_y.records(pod.ok("n1", "mmlsqos", "fs1", "-Y"), "mmlsqos", "status")[0]["enabled"] == "No"
+    for bad, why in ((["pool=*,maintenance=fast"], "Incorrect QOS class value: fast"),
+                     (["pool=nosuch,other=unlimited"], "Storage pool nosuch does not exist"),
+                     (["pool=*,turbo=100IOPS"], "Incorrect QOS class specification: turbo=100IOPS")):
+        res = pod.mm("n1", "mmchqos", "fs1", "--enable", *bad)
+        assert res.returncode == 1 and why in res.stderr, res.stderr
+    res = pod.mm("n1", "mmchqos", "fs1")
+    assert res.returncode == 1 and "Usage: mmchqos" in res.stderr
+    assert pod.mm("n1", "mmlsqos", "nofs", "-Y").returncode == 1
+
+
+def test_mmhealth_cluster_show_y_as_the_real_layout_and_node_show_all(pod):
+    three_node_cluster(pod)
+    make_fs(pod)
+    pod.ok("n1", "mmmount", "fs1", "-a")
+    out = pod.ok("n1", "mmhealth", "cluster", "show", "-Y")
+    assert_same_structure(out, "mmhealth_cluster_show_Y.1.txt")
+    rows = {r["component"]: r for r in scale_y.records(out, "mmhealth", "Summary")}
+    assert (rows["NODE"]["entityname"], rows["NODE"]["total"], rows["NODE"]["healthy"]) == ("NODE", "3", "3")
+    pod.kill_daemon("n3")
+    pod.wait_state("n1", {"n3": "down"})
+    rows = {r["component"]: r for r in scale_y.records(pod.ok("n1", "mmhealth", "cluster", "show", "-Y"),
+                                                       "mmhealth", "Summary")}
+    assert (rows["GPFS"]["failed"], rows["GPFS"]["healthy"]) == ("1", "2")
+    # one read for every node: mmhealth node show -N all -Y
+    allnodes = pod.ok("n1", "mmhealth", "node", "show", "-N", "all", "-Y")
+    assert_same_structure(allnodes, "mmhealth_node_show_Y.1.txt")
+    assert {r["node"] for r in scale_y.records(allnodes, "mmhealth", "State")} == {"n1", "n2", "n3"}
+    events = [(r["node"], r["component"], r["event"]) for r in scale_y.records(allnodes, "mmhealth", "Event")]
+    assert events == [("n3", "GPFS", "gpfs_down")]

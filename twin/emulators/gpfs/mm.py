@@ -9,7 +9,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 
-from gpfstwin import cluster, config, daemon, diag, env, fs, health, hw, mount, nsd, state, vdisk  # noqa: E402
+from gpfstwin import cluster, config, daemon, diag, env, fs, health, hw, mount, nsd, qos, state, vdisk  # noqa: E402
 from gpfstwin.common import local_node  # noqa: E402
 from gpfstwin.errors import MMError  # noqa: E402
 
@@ -26,6 +26,7 @@ COMMANDS = {
     "mmcrfs": fs.mmcrfs, "mmchfs": fs.mmchfs, "mmlsfs": fs.mmlsfs, "mmadddisk": fs.mmadddisk,
     "mmlsdisk": fs.mmlsdisk, "mmchdisk": fs.mmchdisk, "mmdf": fs.mmdf, "mmrestripefs": fs.mmrestripefs,
     "mmmount": mount.mmmount, "mmumount": mount.mmumount, "mmlsmount": mount.mmlsmount,
+    "mmchqos": qos.mmchqos, "mmlsqos": qos.mmlsqos,
     "mmhealth": health.mmhealth, "mmvdisk": vdisk.mmvdisk, "mmdiag": diag.mmdiag, "mmpmon": diag.mmpmon,
 }
 

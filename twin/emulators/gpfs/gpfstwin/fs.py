@@ -1,4 +1,4 @@
-"""File systems: mmcrfs, mmchfs, mmlsfs, mmadddisk, mmlsdisk, mmdf, mmrestripefs."""
+"""File systems: mmcrfs, mmchfs, mmlsfs, mmadddisk, mmlsdisk, mmchdisk, mmdf, mmrestripefs."""
 
 import contextlib
 import os
@@ -192,25 +192,61 @@ def mmadddisk(argv: list[str]) -> int:
     return 0
 
 
+QOS_CLASSES = ("maintenance", "other")
+
+
+def scan_lines(fs: str, steps: int = 1, seconds: float = 0.0):
+    """The scan a restripe, mmchdisk start or mmdeldisk prints, as real captures show it (see
+    tests/fixtures/mmrestripefs_b.1.txt): four metadata phases (each line ends in a blank), then
+    'Scanning user file metadata ...' and progress lines
+    '<%7.2f> % complete on <date>  (<%10d> inodes with total <%10d> MB data processed)'.
+    A generator: with steps > 1 the progress comes in that many lines, `seconds` apart in all,
+    so a restripe run in the background shows its progress in its log as it goes."""
+    for phase in range(1, 5):
+        yield f"Scanning file system metadata, phase {phase} ... "
+        yield "Scan completed successfully."
+    yield "Scanning user file metadata ..."
+    files = sum(len(f) for _, _, f in os.walk(mount.source_dir(fs)))
+    inodes = 65792 + files  # a new file system already holds the reserved inodes the samples count
+    mb = _used_bytes(fs) // 1024**2
+    for i in range(1, steps + 1):
+        if seconds > 0:
+            time.sleep(seconds / steps)
+        yield (f"{100.0 * i / steps:7.2f} % complete on {time.strftime('%a %b %d %H:%M:%S %Y')}  "
+               f"({inodes * i // steps:>10} inodes with total {mb * i // steps:>10} MB data processed)")
+    yield "Scan completed successfully."
+
+
+def restripe_seconds() -> float:
+    """How long the twin's mmrestripefs takes (DEPLOY_POD_TWIN_RESTRIPE_SECONDS, default 4): long
+    enough that a rebalance polled from Ansible shows progress, short enough for a rehearsal."""
+    try:
+        return max(0.0, float(os.environ.get("DEPLOY_POD_TWIN_RESTRIPE_SECONDS", "4")))
+    except ValueError:
+        return 4.0
+
+
 def mmrestripefs(argv: list[str]) -> int:
-    usage = ("mmrestripefs Device {-b [--strict] | -m | -r | -R | -p | -c} [-N {Node[,Node...] | "
-             "NodeFile | NodeClass}] [--qos QOSClass]")
-    opts, pos = parse(argv, {"-N", "-P", "--qos"}, {"-b", "-m", "-r", "-R", "-p", "-c", "--strict"}, usage,
+    usage = ("mmrestripefs Device {-m | -r | -b [--strict] | -R | -p | -z} [-N {Node[,Node...] | NodeFile | "
+             "NodeClass}] [-o InodeResultFile] [-P PoolName] [--qos QosClass]")
+    opts, pos = parse(argv, {"-N", "-P", "-o", "--qos", "--inode-criteria"},
+                      {"-b", "-m", "-r", "-R", "-p", "-c", "-z", "--strict", "--metadata-only"}, usage,
                       "mmrestripefs")
-    if len(pos) != 1 or not {"-b", "-m", "-r", "-R", "-p", "-c"} & set(opts):
+    if len(pos) != 1 or not {"-b", "-m", "-r", "-R", "-p", "-c", "-z"} & set(opts):
         raise UsageError("mmrestripefs: Missing arguments.", usage)
+    if "--qos" in opts and opts["--qos"] not in QOS_CLASSES:
+        raise UsageError(f"mmrestripefs: Incorrect value for --qos option: {opts['--qos']}", usage)
     with state.transaction() as st:
         require_cluster(st, "mmrestripefs")
         require_quorum(st, "mmrestripefs")
         rec = get_fs(st, pos[0], "mmrestripefs")
-        rec["last_restripe"] = time.time()
-    for phase in ("Scanning file system metadata, phase 1 ...", "Scan completed successfully.",
-                  "Scanning file system metadata, phase 2 ...", "Scan completed successfully.",
-                  "Scanning file system metadata, phase 3 ...", "Scan completed successfully.",
-                  "Scanning user file metadata ...",
-                  f" 100.00 % complete on {time.strftime('%a %b %d %H:%M:%S %Y')}",
-                  "Scan completed successfully."):
-        print(phase)
+        name = rec["name"]
+    steps = 4 if opts.get("-b") else 1
+    for line in scan_lines(name, steps, restripe_seconds() if opts.get("-b") else 0.0):
+        print(line, flush=True)
+    with state.transaction() as st:
+        if name in st["filesystems"]:
+            st["filesystems"][name]["last_restripe"] = time.time()
     return 0
 
 
@@ -350,12 +386,7 @@ def mmchdisk(argv: list[str]) -> int:
             elif action == "resume":
                 nsd["status"] = "ready"
     if action == "start":
-        for line in ("Scanning file system metadata, phase 1 ...", "Scan completed successfully.",
-                     "Scanning file system metadata, phase 2 ...", "Scan completed successfully.",
-                     "Scanning file system metadata, phase 3 ...", "Scan completed successfully.",
-                     "Scanning user file metadata ...",
-                     f" 100.00 % complete on {time.strftime('%a %b %d %H:%M:%S %Y')}",
-                     "Scan completed successfully."):
+        for line in scan_lines(rec["name"]):
             print(line)
     return 0
 

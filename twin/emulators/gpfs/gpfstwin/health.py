@@ -128,10 +128,11 @@ def _cluster_show(argv: list[str]) -> int:
     if pos:
         order = [c for c in order if c == pos[0].upper()]
     if opts.get("-Y"):
-        # field names after IBM's mmhealth cluster show -Y Component record (no captured sample)
-        fields = ["component", "total", "failed", "degraded", "healthy", "other"]
+        # record and fields as in tests/fixtures/mmhealth_cluster_show_Y.1.txt (entityname repeats
+        # the component in the summary)
+        fields = ["component", "entityname", "total", "failed", "degraded", "healthy", "other"]
         print("\n".join(yfmt.table("mmhealth", "Summary", fields,
-                                   [[c, sum(comps[c]), *comps[c]] for c in order])))
+                                   [[c, c, sum(comps[c]), *comps[c]] for c in order])))
         return 0
     # plain layout as tests/fixtures/real/mmhealth_cluster_show.1.txt (IBM Cloud HPC docs, 5.x)
     head = f"{'Component':<20}{'Total':>5}{'Failed':>15}{'Degraded':>15}{'Healthy':>15}{'Other':>15}"
