@@ -12,3 +12,10 @@ def hosts_of(data: dict, group: str) -> dict:
     if group.startswith("ess"):
         return node["ess"]["children"][group]["hosts"]
     return node[group]["hosts"]
+
+
+def example_files():
+    """The example inventories (a demo run leaves <pod>.lock.yml beside them: not an inventory)."""
+    from tests.conftest import EXAMPLES
+
+    return sorted(p for p in EXAMPLES.glob("*.yml") if not p.name.endswith(".lock.yml"))

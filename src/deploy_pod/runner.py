@@ -107,6 +107,10 @@ def progress_line(event: dict) -> str | None:
         if isinstance(label, str) and len(label) <= 80:
             return f"      done: {host}: {label}"
         return None
+    if kind == "runner_retry":
+        # a task polled until done (the rebalance): its progress as each poll reports it
+        msg = str((data.get("res") or {}).get("msg", "")).strip().splitlines()
+        return f"      progress: {host}: {msg[0]}" if msg else None
     if kind in ("runner_on_failed", "runner_on_unreachable"):
         if data.get("ignore_errors"):
             return None

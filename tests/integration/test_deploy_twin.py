@@ -21,8 +21,9 @@ from contextlib import contextmanager
 import pytest
 import yaml
 from ansible_collections.deploy_pod.pod.plugins.module_utils import scale_facts as sf
+from ansible_collections.deploy_pod.pod.plugins.module_utils.scale_y import records
 
-from tests.integration.twinkit import ROOT, VENV_BIN, running_pod, sim, ssh
+from tests.integration.twinkit import ROOT, VENV_BIN, overlay_hosts, running_pod, sim, ssh
 
 pytestmark = pytest.mark.twin
 POD = "upt"
@@ -290,3 +291,140 @@ def test_an_appliance_that_differs_from_the_plan_stops_the_network_phase(pod):
         sim("fault", str(pod), "ess01b", "--clear", "ipoib-address")
     r, summary = up(pod, "--phase", "network")
     assert r.returncode == 0 and changed(summary) == 0, r.stdout[-4000:]
+
+
+# ---- day 2: `deploy-pod scale-out` grows the same running pod --------------------------------
+# The inventory is edited in place, as a user would: a second ESS unit and a third DGX. The lock
+# file `up` wrote beside it keeps the existing hosts' cables, addresses, quorum and failure groups.
+
+NEW_UNIT = {"ess02a": "10.95.0.23", "ess02b": "10.95.0.24"}
+NEW_DGX = {"dgx03": "10.95.0.13"}
+JOINING = {"ess02a-ib", "ess02b-ib", "dgx03-ib"}
+ORIGINAL: dict[str, str] = {}
+LOAD_STOP = "/tmp/deploy-pod-scaleout-load.stop"
+# a fio job in a loop on a client until told to stop: any I/O error ends it with the run count
+LOAD = ("d=/gpfs/fs1/.scaleout-load/$(hostname); mkdir -p $d; rm -f " + LOAD_STOP + "; n=0; "
+        "while [ ! -e " + LOAD_STOP + " ]; do "
+        "fio --name=load --directory=$d --rw=randrw --bs=1m --size=16m --runtime=3 --time_based "
+        "--output-format=json --output=$d.json >/dev/null || { echo \"fio failed rc=$? after $n runs\"; exit 1; }; "
+        "n=$((n+1)); done; echo runs=$n")
+
+
+def scale_out(pod, *args, timeout: int = 2400) -> subprocess.CompletedProcess:
+    return subprocess.run([str(VENV_BIN / "deploy-pod"), "scale-out", str(pod), "--twin", "--yes", "--artifacts",
+                           str(pod.parent / "artifacts"), *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def grow(pod, canisters: dict[str, str] = NEW_UNIT) -> None:
+    ORIGINAL.setdefault("text", pod.read_text())
+    data = yaml.safe_load(ORIGINAL["text"])
+    children = data["all"]["children"]
+    children["ess"]["children"]["ess02"] = {"hosts": {h: {"hw_model": "ess-3000", "mgmt_address": a}
+                                                      for h, a in canisters.items()}}
+    children["dgx"]["hosts"].update({h: {"hw_model": "dgx-1", "mgmt_address": a} for h, a in NEW_DGX.items()})
+    pod.write_text(yaml.safe_dump(data, sort_keys=False))
+
+
+def cluster_nodes() -> dict:
+    return sf.parse_cluster(mm("ess01a", "mmlscluster -Y").stdout)[1]
+
+
+def fs_size_kb() -> int:
+    return int(records(mm("ess01a", "mmdf fs1 -Y").stdout, "mmdf", "fsTotal")[0]["fsSize"])
+
+
+def new_disks_kb(before: set[str]) -> tuple[set[str], int]:
+    rows = records(mm("ess01a", "mmdf fs1 -Y").stdout, "mmdf", "nsd")
+    new = [r for r in rows if r["nsdName"] not in before]
+    return {r["nsdName"] for r in new}, sum(int(r["diskSize"]) for r in new)
+
+
+@contextmanager
+def fio_load(hosts):
+    procs = {}
+    for h in hosts:
+        o = overlay_hosts(POD)[h]
+        procs[h] = subprocess.Popen(
+            ["ssh", "-o", "BatchMode=yes", *o["ansible_ssh_common_args"].split(), "-i",
+             o["ansible_ssh_private_key_file"], "-p", str(o["ansible_port"]), f"{o['ansible_user']}@127.0.0.1", LOAD],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out: dict[str, tuple[int, str]] = {}
+    try:
+        yield out
+    finally:
+        for h in hosts:
+            ssh(POD, h, f"touch {LOAD_STOP}")
+        for h, p in procs.items():
+            text, _ = p.communicate(timeout=120)
+            out[h] = (p.returncode, text.strip())
+
+
+def test_scale_out_refuses_a_unit_with_one_canister_before_anything_starts(pod):
+    grow(pod, {"ess02a": NEW_UNIT["ess02a"]})
+    before = cluster_nodes()
+    r = scale_out(pod)
+    out = r.stdout + r.stderr
+    assert r.returncode == 1 and "ess-unit-size" in out and "nothing was changed" in out, out[-3000:]
+    assert not (pod.parent / "artifacts" / POD / "scaleout.json").exists()
+    assert cluster_nodes() == before
+
+
+def test_scale_out_with_an_unreachable_new_host_leaves_the_cluster_unchanged(pod):
+    grow(pod)
+    sim("up", str(pod))  # the new containers; the running ones are left as they are
+    r = scale_out(pod, "--dry-run")
+    assert r.returncode == 0, r.stdout[-3000:]
+    for line in ("Hosts joining (3): ess02a, ess02b, dgx03", "ESS unit ess02 joining", "vs_fs1_ess02 (8+2p",
+                 "Quorum: unchanged", "ESS units: 1 -> 2; expected read:"):
+        assert line in r.stdout, r.stdout[-3000:]
+    before = cluster_nodes()
+    sim("fault", str(pod), "dgx03", "node-down")
+    try:
+        r = scale_out(pod, "--rebalance")
+        assert r.returncode == 1 and "step hosts failed" in r.stdout, r.stdout[-4000:]
+        assert "unreachable: dgx03" in r.stdout, r.stdout[-4000:]
+        assert cluster_nodes() == before
+    finally:
+        sim("fault", str(pod), "dgx03", "--clear")
+
+
+def test_scale_out_under_fio_load_stops_after_the_join_and_resumes(pod):
+    files = " ".join(f"/gpfs/fs1/scaleout-check/f{i}" for i in range(4))
+    ssh(POD, "dgx01", f"mkdir -p /gpfs/fs1/scaleout-check && for f in {files}; do head -c 8M /dev/urandom > $f; done")
+    sums = ssh(POD, "dgx01", f"sha256sum {files}").stdout
+    size_before = fs_size_kb()
+    disks_before = {r["nsdName"] for r in records(mm("ess01a", "mmdf fs1 -Y").stdout, "mmdf", "nsd")}
+    with fio_load(["dgx01", "dgx02"]) as load:
+        sim("fault", str(pod), "ess02a", "vdiskset-fail")
+        try:
+            r = scale_out(pod)
+            assert r.returncode == 1, r.stdout[-4000:]
+            assert "resuming the scale-out" in r.stdout and "ess02: vdiskset create failed" in r.stdout, \
+                r.stdout[-4000:]
+            assert set(cluster_nodes()) >= JOINING  # the join finished before the storage step failed
+        finally:
+            sim("fault", str(pod), "--clear")
+        r = scale_out(pod)
+        assert r.returncode == 0, r.stdout[-5000:]
+        assert "join: done before, skipped" in r.stdout and "[7/8] rebalance" in r.stdout, r.stdout[-4000:]
+    for host, (rc, text) in load.items():
+        assert rc == 0 and text.startswith("runs="), f"{host}: {text}"
+    assert ssh(POD, "dgx03", f"sha256sum {files}").stdout == sums  # written before, intact after, on a new client
+    new, new_kb = new_disks_kb(disks_before)
+    assert new and fs_size_kb() == size_before + new_kb, (new, new_kb)
+    state = sf.parse_state(mm("ess01a", "mmgetstate -a -Y").stdout)["nodes"]
+    assert set(state) >= JOINING and set(state.values()) == {"active"}, state
+    lock = yaml.safe_load((pod.parent / f"{POD}.lock.yml").read_text())
+    assert {"ess02a", "ess02b", "dgx03"} <= set(lock["hosts"])
+    run = sorted((pod.parent / "artifacts" / POD).glob("*-scaleout"))[-1]
+    table = (run / "scaleout.md").read_text()
+    assert "| 3 | - | - |" in table and (run / "scaleout.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_second_scale_out_is_a_no_op(pod):
+    r = scale_out(pod)
+    assert r.returncode == 0 and "Nothing to add" in r.stdout and "[1/" not in r.stdout, r.stdout[-3000:]
+    r = subprocess.run([str(VENV_BIN / "deploy-pod"), "plan", str(pod), "--live", "--twin"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0 and "no drift" in r.stdout, r.stdout[-3000:] + r.stderr[-2000:]

@@ -31,7 +31,8 @@ SCENARIOS = {
 # scenario -> the roles it covers, where that is not just the role of the same name
 ROLES_COVERED = {
     "gpfs_packages": [],  # no role: the twin's emulated gpfs packages themselves
-    "scale": ["appliance", "scale_install", "scale_cluster", "scale_storage", "scale_clients", "ngc", "acceptance"],
+    "scale": ["appliance", "scale_install", "scale_cluster", "scale_storage", "scale_clients", "ngc", "acceptance",
+              "scale_gate", "scale_rebalance"],
 }
 
 # the twin pod a scenario brings up with `deploy-pod sim up`, as twinkit.example_pod_as(name, octet)

@@ -12,12 +12,12 @@ import yaml
 from click.testing import CliRunner
 
 from deploy_pod.cli import main
-from tests.conftest import EXAMPLES
+from tests.helpers import example_files
 
 hypothesis = pytest.importorskip("hypothesis")
 st = hypothesis.strategies
 
-LAYOUTS = {p.name: yaml.safe_load(p.read_text()) for p in sorted(EXAMPLES.glob("*.yml"))}
+LAYOUTS = {p.name: yaml.safe_load(p.read_text()) for p in example_files()}
 ODD_VALUES = [None, "", 0, -1, 7, 65520, 3.5, True, "x y", "DGX_01", "10.77.0.300", "/", [], {}, ["a"],
               {"a": 1}, "dgx-1", "ess-3000", "10.77.0.1", "!", "mlx5_0/1"]
 

@@ -10,14 +10,14 @@ from click.testing import CliRunner
 
 from deploy_pod.cli import main
 from tests.conftest import EXAMPLES, ROOT
-from tests.helpers import hosts_of
+from tests.helpers import example_files, hosts_of
 
 
 def run(*args):
     return CliRunner().invoke(main, [str(a) for a in args])
 
 
-@pytest.mark.parametrize("layout", sorted(p.name for p in EXAMPLES.glob("*.yml")))
+@pytest.mark.parametrize("layout", [p.name for p in example_files()])
 def test_examples_validate_clean(layout):
     r = run("validate", EXAMPLES / layout)
     assert r.exit_code == 0, r.output
@@ -26,7 +26,7 @@ def test_examples_validate_clean(layout):
 
 def test_reference_layouts_exist():
     assert {"starter.yml", "half-pod.yml", "full-pod.yml", "dgx2-pod.yml", "twin.yml"} <= {
-        p.name for p in EXAMPLES.glob("*.yml")}
+        p.name for p in example_files()}
 
 
 def test_rule_failure_exits_1_and_names_host(inv, write_inv):
@@ -112,7 +112,45 @@ def test_plan_refuses_broken_inventory(inv, write_inv):
     assert r.exit_code == 1 and "mgmt-address-missing" in r.output
 
 
+def test_plan_reads_the_lock_marks_its_values_and_shows_drift(inv, write_inv):
+    from deploy_pod.inventory import load_pod
+    from deploy_pod.lock import lock_from_plan, write_lock
+    from deploy_pod.planner import make_plan
+
+    pod_file = write_inv(inv)
+    write_lock(pod_file, lock_from_plan(make_plan(load_pod(pod_file).pod)))
+    hosts_of(inv, "ess01")["ess01a"]["failure_group"] = 9
+    write_inv(inv)
+    r = run("plan", pod_file)
+    assert r.exit_code == 0, r.output
+    assert "yesL" in r.output and f"lock: {pod_file.with_name('pod.lock.yml')}" in r.output
+    assert "Drift between the inventory, the lock file and the running cluster" in r.output
+    doc = json.loads(run("plan", "--json", pod_file).output)
+    assert doc["drift"] == [{"host": "ess01a", "field": "failure_group", "inventory": 9, "lock": 1, "live": None,
+                             "effect": "the inventory wins: up applies it"}]
+    assert doc["hosts"]["ess01a"]["failure_group"] == 9 and "quorum" in doc["hosts"]["dgx01"]["locked"]
+
+
+def test_a_broken_lock_file_exits_2_naming_it(inv, write_inv):
+    pod_file = write_inv(inv)
+    pod_file.with_name("pod.lock.yml").write_text("version: 7\nhosts: {}\n")
+    r = run("plan", pod_file)
+    assert r.exit_code == 2 and "pod.lock.yml: lock version 7" in r.output
+
+
+def test_scale_out_without_a_lock_is_refused_before_anything_runs(inv, write_inv):
+    r = run("scale-out", write_inv(inv), "--yes")
+    assert r.exit_code == 2 and "no lock file beside" in r.output
+
+
+def test_scale_out_refuses_a_bad_inventory_and_changes_nothing(inv, write_inv):
+    hosts_of(inv, "ess01")["ess01b"]["hw_model"] = "ess-3200"
+    r = run("scale-out", write_inv(inv), "--yes")
+    assert r.exit_code == 1 and "nothing was changed" in r.output
+
+
 @pytest.mark.parametrize("cmd", [[], ["validate"], ["plan"], ["schema"], ["rules"], ["up"], ["acceptance"], ["report"],
+                                 ["scale-out"],
                                  ["sim"], ["sim", "up"],
                                  ["sim", "down"], ["sim", "status"], ["sim", "fault"]])
 def test_help_has_example(cmd):
@@ -128,7 +166,7 @@ def test_schema_is_json_schema_and_checks_the_examples():
     schema = json.loads(run("schema").output)
     assert schema["$schema"].endswith("2020-12/schema")
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
-    for f in EXAMPLES.glob("*.yml"):
+    for f in example_files():
         validator.validate(yaml.safe_load(f.read_text()))
     broken = yaml.safe_load((EXAMPLES / "twin.yml").read_text())
     broken["all"]["vars"]["pod"]["networks"]["mgmt"]["cidr"] = 7

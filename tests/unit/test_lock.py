@@ -19,8 +19,9 @@ from deploy_pod.lock import drift, live_values, load_lock, lock_from_plan, lock_
 from deploy_pod.planner import make_plan
 from deploy_pod.rules import check
 from tests.conftest import EXAMPLES
+from tests.helpers import example_files
 
-EXAMPLE_PODS = sorted(p.name for p in EXAMPLES.glob("*.yml"))
+EXAMPLE_PODS = [p.name for p in example_files()]
 # what an existing host must keep: everything the planner derives for it
 KEPT = ("cables", "ipoib_address", "ipoib_interface", "quorum", "manager", "failure_group", "node_classes",
         "verbs_ports", "opensm_priority", "daemon_name", "license", "management", "expected")

@@ -42,6 +42,8 @@ def test_progress_lines():
     long = "\n".join(f"row {i}" for i in range(50))
     line = progress_line({"event": "runner_on_failed", "event_data": {"host": "localhost", "res": {"msg": long}}})
     assert "row 39" in line and "row 40" not in line and "(+10 lines)" in line
+    poll = {"event": "runner_retry", "event_data": {"host": "ess01a", "res": {"msg": "fs1: rebalance 42.50 % done"}}}
+    assert progress_line(poll) == "      progress: ess01a: fs1: rebalance 42.50 % done"
 
 
 def test_resume_point(tmp_path):
