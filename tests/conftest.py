@@ -11,6 +11,9 @@ import yaml
 
 from deploy_pod.content import ensure_collection_link
 
+# the twin tests side by side in xdist workers: their groups and the order they go out in
+from tests.xdist_groups import pytest_collection_modifyitems, pytest_xdist_make_scheduler  # noqa: F401
+
 # the collection's modules import their module_utils as ansible_collections.deploy_pod.pod.*
 # (as on a host); test modules import them the same way, so the path is set before they load
 if str(ensure_collection_link()) not in sys.path:

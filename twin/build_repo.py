@@ -247,11 +247,9 @@ def write_indexes(out_dir: Path, debs: list[Path]) -> None:
         stanzas.append(deb_control(deb) + f"\nFilename: ./{deb.name}\nSize: {len(data)}\n"
                        f"MD5sum: {h['MD5sum']}\nSHA1: {h['SHA1']}\nSHA256: {h['SHA256']}\n")
     packages = "\n".join(stanzas).encode()
-    (out_dir / "Packages").write_bytes(packages)
     buf = io.BytesIO()
     with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=9) as gz:
         gz.write(packages)
-    (out_dir / "Packages.gz").write_bytes(buf.getvalue())
     files = {"Packages": packages, "Packages.gz": buf.getvalue()}
     release = [f"Origin: {ORIGIN}", f"Label: {ORIGIN}", f"Date: {RELEASE_DATE}",
                "Architectures: all amd64 arm64",
@@ -260,7 +258,19 @@ def write_indexes(out_dir: Path, debs: list[Path]) -> None:
         release.append(f"{title}:")
         for name, data in files.items():
             release.append(f" {algo(data).hexdigest()} {len(data):>8} {name}")
-    (out_dir / "Release").write_text("\n".join(release) + "\n")
+    # twin hosts read these through a bind mount while a pod is up: never a half-written index
+    _replace(out_dir / "Packages", packages)
+    _replace(out_dir / "Packages.gz", buf.getvalue())
+    _replace(out_dir / "Release", ("\n".join(release) + "\n").encode())
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write `path` whole (temporary file, then rename) and only where its content changes."""
+    if path.is_file() and path.read_bytes() == data:
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
 
 
 def build(out_dir: Path, packages_dir: Path | None = None, root: Path = ROOT, force: bool = False,

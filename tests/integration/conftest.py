@@ -3,10 +3,15 @@
 Tests marked `twin` skip (with the reason) where `docker info` fails, unless
 DEPLOY_POD_REQUIRE_TWIN=1 (CI sets it): then a missing engine or a failed test bed is a
 failure, never a silent skip.
+
+Side by side: scripts/test runs these modules in two pytest-xdist workers, each module whole in
+one worker (tests/xdist_groups.py); every test looks only at its own pod's containers, networks,
+volumes and links.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 from pathlib import Path
@@ -57,10 +62,28 @@ def require_twin() -> bool:
 
 @pytest.fixture(scope="session")
 def testbed() -> str:
-    """The twin image tag, after scripts/testbed made sure image and local repository exist."""
+    """The twin image tag, after scripts/testbed made sure image and local repository exist.
+
+    Once per test run, also with several xdist workers: the first worker to get here runs
+    scripts/testbed under a lock, the others wait for it and take its tag. A second run while a
+    pod of this run is up would rewrite build/twin-repo under that pod's apt, and two at once would
+    race on the image builds and the repository."""
     if "tag" not in _TESTBED:
-        proc = subprocess.run([str(ROOT / "scripts" / "testbed")], capture_output=True, text=True, timeout=1800)
-        if proc.returncode != 0:
-            pytest.fail(f"scripts/testbed failed:\n{proc.stderr[-4000:]}", pytrace=False)
-        _TESTBED["tag"] = proc.stdout.strip().splitlines()[-1]
+        run_id = os.environ.get("PYTEST_XDIST_TESTRUNUID")  # the same in every worker of one run
+        (ROOT / "build").mkdir(exist_ok=True)
+        done = ROOT / "build" / ".testbed-run"
+        with open(ROOT / "build" / ".testbed.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            seen = done.read_text().split() if run_id and done.is_file() else []
+            if run_id and len(seen) == 2 and seen[0] == run_id:
+                _TESTBED["tag"] = seen[1]
+            else:
+                proc = subprocess.run([str(ROOT / "scripts" / "testbed")], capture_output=True, text=True,
+                                      timeout=1800)
+                if proc.returncode != 0:
+                    pytest.fail(f"scripts/testbed failed:\n{proc.stderr[-4000:]}", pytrace=False)
+                _TESTBED["tag"] = proc.stdout.strip().splitlines()[-1]
+                if run_id:
+                    done.write_text(f"{run_id} {_TESTBED['tag']}\n")
     return _TESTBED["tag"]
+

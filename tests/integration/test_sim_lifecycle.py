@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from deploy_pod.sim.engine import load_spec
 from tests.integration import twinkit
 from tests.integration.twinkit import sim
 
@@ -33,6 +34,21 @@ def overlay_hosts() -> dict:
 
 def ssh(host: str, command: str, check: bool = True) -> subprocess.CompletedProcess:
     return twinkit.ssh("twin", host, command, check=check, timeout=60)
+
+
+def own_links() -> set[str]:
+    """The host-side links this pod's twin makes (its switch bridges, the host end of each cable),
+    named from the pod's own spec as the sim names them: another pod's dpb*/dpv* are not ours."""
+    spec, _ = load_spec(POD)
+    bridges = {spec.bridge(sw) for sw in spec.switches}
+    veths = {spec.veth(h.name, c.netdev) for h in spec.hosts.values() for c in h.cables}
+    return bridges | veths
+
+
+def host_links() -> set[str]:
+    """Names of every link in this machine's network namespace (`ip -o link`: "N: name@peer: ...")."""
+    out = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True, check=True).stdout
+    return {line.split(":", 2)[1].strip().split("@")[0] for line in out.splitlines() if line.count(":") >= 2}
 
 
 @pytest.fixture(scope="module")
@@ -146,8 +162,11 @@ def test_fault_round_trip(twin):
 
 
 def test_down_leaves_no_residue(twin):
+    ours = own_links()
+    # while up, every bridge and cable end is there (so the check below is not vacuous)
+    assert ours - host_links() == set()
     sim("down", str(POD))
     assert residue() == {"containers": [], "networks": [], "volumes": []}
     assert not SIM_DIR.exists()
-    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
-    assert "dpv" not in links and "dpb" not in links
+    # only this pod's links: other twin pods on this machine keep theirs
+    assert ours & host_links() == set()

@@ -18,7 +18,8 @@ HOSTS = ["dgx01", "dgx02", "ess01a", "ess01b"]
 @pytest.fixture(scope="module")
 def pod(testbed, require_twin, tmp_path_factory):
     """The example twin pod under its own name and networks, so it never collides with `twin`."""
-    with running_pod(POD, 87, tmp_path_factory.mktemp(POD)) as path:
+    # 10.85.x / 10.86.x: the nsd-pod example itself is on 10.87.x / 10.88.x
+    with running_pod(POD, 85, tmp_path_factory.mktemp(POD)) as path:
         for host in HOSTS:
             extra = " gpfs.gnr" if host.startswith("ess") else ""
             ssh(POD, host, f"DEBIAN_FRONTEND=noninteractive apt-get install -y -q {GPFS}{extra}", timeout=300)
