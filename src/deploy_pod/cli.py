@@ -312,13 +312,7 @@ def _run(pod_file, inventories, twin, phases, start, resume, failed_hosts, check
 
     extra = list(inventories)
     extravars = _extravars(extra_vars)
-    pod, findings = _load_and_check(pod_file, False)
-    bad = errors(findings)
-    if bad:
-        from deploy_pod.views import print_findings
-
-        print_findings(_console(), pod.source, findings)
-        sys.exit(EXIT_RULES)
+    pod = _valid_pod(pod_file)
     if twin:
         _twin_env(pod.settings.name, pod_file, extra)
     if not check:
@@ -423,14 +417,7 @@ def scale_out(pod_file, inventories, twin, yes, dry_run, rebalance, qos, artifac
 
     extra = list(inventories)
     extravars = _extravars(extra_vars)
-    pod, findings = _load_and_check(pod_file, False)
-    bad = errors(findings)
-    if bad:
-        from deploy_pod.views import print_findings
-
-        print_findings(_console(), pod.source, findings)
-        click.echo("deploy-pod: nothing was changed: fix the inventory first", err=True)
-        sys.exit(EXIT_RULES)
+    pod = _valid_pod(pod_file)
     if twin:
         _twin_env(pod.settings.name, pod_file, extra)
     try:
@@ -441,6 +428,18 @@ def scale_out(pod_file, inventories, twin, yes, dry_run, rebalance, qos, artifac
         click.echo(f"deploy-pod: {exc}", err=True)
         sys.exit(EXIT_INPUT)
     sys.exit(rc)
+
+
+def _valid_pod(pod_file: str):
+    """The pod, or exit 1 with the findings before anything runs."""
+    pod, findings = _load_and_check(pod_file, False)
+    if errors(findings):
+        from deploy_pod.views import print_findings
+
+        print_findings(_console(), pod.source, findings)
+        click.echo("deploy-pod: nothing was changed: fix the inventory first", err=True)
+        sys.exit(EXIT_RULES)
+    return pod
 
 
 def _extravars(items) -> dict:

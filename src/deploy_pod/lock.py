@@ -123,7 +123,7 @@ def live_values(facts: dict, plan) -> dict[str, dict]:
                     fg_by_server.setdefault(server.split(".")[0], set()).add(int(d["failure_group"]))
     out = {}
     for h in plan.hosts.values():
-        key = _node_key(nodes, h.daemon_name, h.name)
+        key = node_key(nodes, h.daemon_name, h.name)
         if key is None:
             continue
         n = nodes[key]
@@ -182,7 +182,7 @@ def drift(pod, lock: dict | None, live: dict[str, dict] | None = None) -> list[d
     return out
 
 
-def _node_key(nodes: dict, daemon: str, admin: str) -> str | None:
+def node_key(nodes: dict, daemon: str, admin: str) -> str | None:
     """The cluster's key of a host: by daemon or admin name, full or short."""
     short = {daemon.split(".")[0], admin.split(".")[0]}
     for key, n in nodes.items():

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from deploy_pod.catalog import Catalog
+from deploy_pod.lock import node_key
 from deploy_pod.model import Pod
 from deploy_pod.sizing import sizing
 
@@ -54,15 +55,6 @@ class ScaleOut:
 
     def as_dict(self) -> dict:
         return asdict(self) | {"nothing": self.nothing}
-
-
-def node_key(nodes: dict, daemon: str, admin: str) -> str | None:
-    short = {daemon.split(".")[0], admin.split(".")[0]}
-    for key, n in nodes.items():
-        names = {key, n.get("daemon") or "", n.get("admin") or ""}
-        if {x.split(".")[0] for x in names if x} & short:
-            return key
-    return None
 
 
 def subpod(pod: Pod, keep: set[str]) -> Pod:
