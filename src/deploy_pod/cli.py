@@ -110,7 +110,7 @@ def plan(pod_file: str, as_json: bool, live: bool, inventories, twin: bool) -> N
             print_findings(console, pod.source, findings)
         sys.exit(EXIT_RULES)
     try:
-        lock = load_lock(pod_file) if not pod.source.endswith("/") else None
+        lock = load_lock(pod_file)
     except LockError as exc:
         click.echo(f"deploy-pod: {exc}", err=True)
         sys.exit(EXIT_INPUT)

@@ -76,8 +76,9 @@ def _health_event(finding: str, baseline: list[str]) -> bool:
 
 def latest_results(artifacts: Path, pod_file: str) -> str | None:
     """The newest acceptance results.json of the pod: what a scale-out compares with."""
-    found = sorted((artifacts / Path(pod_file).stem).glob("*/acceptance/results.json"))
-    found += sorted((artifacts / Path(pod_file).stem).glob("*/acceptance/acceptance/results.json"))
+    runs = artifacts / Path(pod_file).stem
+    # up's runs keep it in <run>/acceptance/, scale-out's in <run>/acceptance/acceptance/
+    found = [*runs.glob("*/acceptance/results.json"), *runs.glob("*/acceptance/acceptance/results.json")]
     found.sort(key=lambda p: p.stat().st_mtime)
     return str(found[-1]) if found else None
 
@@ -160,10 +161,9 @@ def scale_out(pod_file: str, pod, catalog, inventories: list[str], artifacts: Pa
                  "finished steps are skipped.")
             return 1
         if step.gate:
-            mounted = step.name in ("clients", "ngc", "acceptance") or "clients" in state["done"]
-            pending = [] if mounted else so.dgx
+            # gated steps come at or after the join; new clients are mounted from the clients step on
+            pending = [] if step.name == "clients" or "clients" in state["done"] else so.dgx
             g = gate(pod_file, inventories, run_dir, step.name, state.get("baseline") or [], echo,
-                     pending_nodes=[] if "join" in state["done"] or step.name == "join" else so.joining,
                      pending_clients=pending)
             if not g["ok"]:
                 so_mod.save_state(state_file, state)
@@ -182,7 +182,7 @@ def scale_out(pod_file: str, pod, catalog, inventories: list[str], artifacts: Pa
         echo(f"lock: {c}")
     fs = plan.scale.filesystem["name"]
     cap = ((facts.get("capacity") or {}).get(fs) or {}).get("total_kb")
-    echo(f"capacity: {so_mod._tib(so.capacity_kb)} -> {so_mod._tib(cap)}")
+    echo(f"capacity: {so_mod.tib(so.capacity_kb)} -> {so_mod.tib(cap)}")
     state["capacity_after_kb"] = cap
     results = run_dir / "acceptance" / "acceptance" / "results.json"
     verdict = None

@@ -92,7 +92,7 @@ def lock_from_plan(plan, previous: dict | None = None) -> dict:
            "switches": dict(sorted(switches.items()))}
     if previous and previous.get("live"):
         out["live"] = previous["live"]
-    return json.loads(json.dumps(out, default=str))
+    return out
 
 
 def write_lock(pod_file: str | Path, lock: dict) -> Path:

@@ -225,50 +225,42 @@ def plot_scaling(ev: dict, path: Path) -> Path | None:
     return path
 
 
-def plot_before_after(rows: list[dict], path: Path) -> Path | None:
-    """Sequential read GB/s per client count before and after a scale-out, side by side."""
-    rows = [r for r in rows if r.get("after") is not None or r.get("before") is not None]
-    if not rows:
-        return None
-    fig, (ax,) = _figure(7.0, 4.4)
-    xs = list(range(len(rows)))
-    w = 0.38
-    for off, key, color, label in ((-w / 2, "before", "#9e9e9e", "before"), (w / 2, "after", "#1f77b4", "after")):
-        ys = [r.get(key) or 0 for r in rows]
-        _label_bars(ax, ax.bar([x + off for x in xs], ys, w, color=color, label=label))
-    ax.set_xticks(xs, [str(r["clients"]) for r in rows])
-    ax.set_xlabel("clients reading at once")
-    ax.set_ylabel("sequential read GB/s")
-    ax.set_title("fio sequential read before and after the scale-out")
-    ax.grid(True, axis="y", alpha=0.3)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path)
-    return path
-
-
-def plot_seq_vs_random(ev: dict, path: Path) -> Path | None:
-    rows = ev["fio"]["seq_vs_random"]
-    if not rows:
-        return None
+def _bars_by_clients(rows: list[dict], series: list[tuple[str, str, str]], ylabel: str, title: str,
+                     path: Path) -> Path:
+    """Two bars per client count, one per (row key, colour, label) in series, each labelled."""
     fig, (ax,) = _figure(7.0, 4.2)
     width = 0.38
     xs = list(range(len(rows)))
-    for i, wl in enumerate(("seqread", "randread")):
-        vals = [r[f"{wl}_gbs"] or 0 for r in rows]
-        bars = ax.bar([x + (i - 0.5) * width for x in xs], vals, width, color=WORKLOAD_COLOR[wl],
-                      label=WORKLOAD_LABEL[wl])
-        _label_bars(ax, bars)
+    for i, (key, color, label) in enumerate(series):
+        vals = [r.get(key) or 0 for r in rows]
+        _label_bars(ax, ax.bar([x + (i - 0.5) * width for x in xs], vals, width, color=color, label=label))
     ax.set_xticks(xs, [str(r["clients"]) for r in rows])
     ax.set_xlabel("clients reading at once")
-    ax.set_ylabel("read GB/s")
-    ax.set_title("sequential vs random read")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(fontsize=8)
     ax.margins(y=0.15)
     fig.tight_layout()
     fig.savefig(path)
     return path
+
+
+def plot_before_after(rows: list[dict], path: Path) -> Path | None:
+    """Sequential read GB/s per client count before and after a scale-out, side by side."""
+    rows = [r for r in rows if r.get("after") is not None or r.get("before") is not None]
+    if not rows:
+        return None
+    return _bars_by_clients(rows, [("before", "#9e9e9e", "before"), ("after", "#1f77b4", "after")],
+                            "sequential read GB/s", "fio sequential read before and after the scale-out", path)
+
+
+def plot_seq_vs_random(ev: dict, path: Path) -> Path | None:
+    rows = ev["fio"]["seq_vs_random"]
+    if not rows:
+        return None
+    series = [(f"{wl}_gbs", WORKLOAD_COLOR[wl], WORKLOAD_LABEL[wl]) for wl in ("seqread", "randread")]
+    return _bars_by_clients(rows, series, "read GB/s", "sequential vs random read", path)
 
 
 def plot_tf(ev: dict, path: Path) -> Path | None:

@@ -190,7 +190,7 @@ def resumed(state: dict) -> ScaleOut:
 
 # ---- what a person reads ----------------------------------------------------------------------
 
-def _tib(kb: int | None) -> str:
+def tib(kb: int | None) -> str:
     return "unknown" if kb is None else f"{kb / 2**30:.2f} TiB"
 
 
@@ -213,7 +213,7 @@ def plan_lines(so: ScaleOut) -> list[str]:
         out.append(f"NSDs joining: {', '.join(so.nsds)}")
     out.append("Quorum: " + ("; ".join(so.quorum) if so.quorum else "unchanged"))
     grow = " + the new units' vdisk sets" if so.units else ""
-    out.append(f"Capacity: {_tib(so.capacity_kb)} now{grow}")
+    out.append(f"Capacity: {tib(so.capacity_kb)} now{grow}")
     out.append(f"ESS units: {so.units_before} -> {so.units_after}; expected read: {_gbs(so.expected_before)} -> "
                f"{_gbs(so.expected_after)}")
     out.append("Steps (a health gate after each that changes the cluster):")

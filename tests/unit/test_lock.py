@@ -60,22 +60,17 @@ def add_unit(data: dict, unit: str) -> dict:
     return data
 
 
+def add_like(data: dict, group: str, name: str) -> dict:
+    """A host like the group's first one, at a free management address."""
+    data = copy.deepcopy(data)
+    hosts = data["all"]["children"][group]["hosts"]
+    (addr,) = _free_mgmt(data, 1)
+    hosts[name] = {**next(iter(hosts.values())), "mgmt_address": addr}
+    return data
+
+
 def add_dgx(data: dict) -> dict:
-    data = copy.deepcopy(data)
-    dgx = data["all"]["children"]["dgx"]["hosts"]
-    first = next(iter(dgx.values()))
-    (addr,) = _free_mgmt(data, 1)
-    dgx["dgx99"] = {"hw_model": first["hw_model"], "mgmt_address": addr}
-    return data
-
-
-def add_nsd_first(data: dict) -> dict:
-    data = copy.deepcopy(data)
-    nsd = data["all"]["children"]["nsd_servers"]["hosts"]
-    first = next(iter(nsd.values()))
-    (addr,) = _free_mgmt(data, 1)
-    nsd["nsd00"] = {**first, "mgmt_address": addr}
-    return data
+    return add_like(data, "dgx", "dgx99")
 
 
 def units_of(data: dict) -> list[str]:
@@ -95,7 +90,7 @@ def growths(name: str) -> list[tuple[str, dict]]:
     out = [("an ESS unit", add_unit(data, next_unit(data))), ("a DGX", add_dgx(data)),
            ("a unit whose name sorts first", add_unit(data, "ess00"))]
     if data["all"]["children"].get("nsd_servers"):
-        out.append(("an NSD server whose name sorts first", add_nsd_first(data)))
+        out.append(("an NSD server whose name sorts first", add_like(data, "nsd_servers", "nsd00")))
     return out
 
 
