@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from deploy_pod.content import ROOT
 from deploy_pod.inventory import MAX_FILE_BYTES, MAX_VALUES
 from deploy_pod.model import ROLE_GROUPS, HostVars, PodSettings
 
 # the twin's example doubles as the documented one, so the doc cannot drift from a tested file
-EXAMPLE = Path(__file__).resolve().parents[2] / "inventories" / "examples" / "twin.yml"
+# (the checkout's, or the copy an installed wheel carries)
+EXAMPLE = ROOT / "inventories" / "examples" / "twin.yml"
 
 
 def inventory_schema() -> dict[str, Any]:
