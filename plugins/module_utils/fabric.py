@@ -22,9 +22,10 @@ from __future__ import annotations
 import re
 
 from ansible_collections.deploy_pod.pod.plugins.module_utils.hostfacts import norm_guid
+from ansible_collections.deploy_pod.pod.plugins.module_utils.plan_types import Cable, split_port
 
 __all__ = [
-    "split_port",
+    "split_port",  # plan_types', re-exported for the callers of this module
     "switch_name",
     "link_rate_gbps",
     "normalize_expected",
@@ -35,8 +36,6 @@ __all__ = [
     "norm_desc",
     "is_infiniband",
 ]
-
-_PORT = re.compile(r"^(?P<ca>[^/\s]+)/(?P<num>\d+)$")
 
 # per-lane signalling as iblinkinfo prints it, and speed names -> 4X rate in Gb/s / 4
 _LANE_GBPS = {
@@ -72,14 +71,6 @@ def _num(value):
     return int(f) if f == int(f) else f
 
 
-def split_port(name: str) -> tuple[str, int]:
-    """'mlx5_2/1' -> ('mlx5_2', 1); ValueError otherwise."""
-    m = _PORT.match(str(name).strip())
-    if not m:
-        raise ValueError(f"port {name!r} is not of the form <ca>/<port>, for example mlx5_0/1")
-    return m.group("ca"), int(m.group("num"))
-
-
 def switch_name(description: str | None) -> str | None:
     """'MF0;ib-sw1:MSB7800/U1' -> 'ib-sw1' (managed Mellanox switches carry their hostname
     between ';' and ':'); any other description comes back unchanged."""
@@ -111,27 +102,9 @@ def link_rate_gbps(width: str | None, speed: str | None):
     return _num(lane * lanes)
 
 
-def normalize_expected(expected: list) -> list[dict]:
-    """Planned cables -> [{'port', 'ca', 'num', 'switch', 'switch_port', 'rate_gbps'}].
-    Raises ValueError naming the bad entry."""
-    out = []
-    for i, cable in enumerate(expected or []):
-        if not isinstance(cable, dict) or not cable.get("port"):
-            raise ValueError(f"expected[{i}]: needs at least 'port' (for example mlx5_0/1)")
-        ca, num = split_port(cable["port"])
-        sw_port = cable.get("switch_port")
-        rate = cable.get("rate_gbps")
-        try:
-            sw_port = int(sw_port) if sw_port not in (None, "") else None
-            rate = _num(rate) if rate not in (None, "") else None
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"expected[{i}] ({cable['port']}): switch_port and rate_gbps must be numbers") from exc
-        sw = norm_desc(cable.get("switch")) or None
-        if (sw is None) != (sw_port is None):
-            raise ValueError(f"expected[{i}] ({cable['port']}): give both switch and switch_port, or neither")
-        out.append({"port": f"{ca}/{num}", "ca": ca, "num": num, "switch": sw, "switch_port": sw_port,
-                    "rate_gbps": rate})
-    return out
+def normalize_expected(expected: list) -> list[Cable]:
+    """Planned cables (the plan's records, or Cables) -> [Cable]. Raises ValueError naming the bad entry."""
+    return [Cable.from_dict(cable, f"expected[{i}]") for i, cable in enumerate(expected or [])]
 
 
 def entries_from_ibnetdiscover(ports: list[dict]) -> list[dict]:
@@ -288,16 +261,16 @@ def _fmt(value) -> str:
 
 
 def compare(host: str, expected: list, links: dict) -> list[str]:
-    """Planned cables (normalize_expected() entries or raw dicts) against discovered_links()
+    """Planned cables (Cables or the plan's records) against discovered_links()
     -> problems in plan order, at most one per port (the first that applies: not found,
     Ethernet link layer, not Active, wrong far end, rate below plan). Switch names are compared
     with padding removed: 'ib-sw1 ' is 'ib-sw1'."""
     problems = []
     for cable in normalize_expected(expected):
-        port = cable["port"]
+        port = cable.port
         where = f"{host} {port}"
         link = links.get(port)
-        want_rate = cable["rate_gbps"]
+        want_rate = cable.rate_gbps
         if link is None:
             problems.append(f"{where}: port not found on this host")
             continue
@@ -310,14 +283,14 @@ def compare(host: str, expected: list, links: dict) -> list[str]:
             want = f"Active at {_fmt(want_rate)} Gb/s" if want_rate else "Active"
             problems.append(f"{where}: link is {state} (expected {want})")
             continue
-        if cable["switch"] is not None:
-            want = f"{cable['switch']} port {cable['switch_port']}"
+        if cable.switch is not None:
+            want = f"{cable.switch} port {cable.switch_port}"
             if link.get("switch") is None:
                 problems.append(f"{where}: expected {want}, found no link in the fabric discovery "
                                 f"(the port is Active)")
                 continue
             found = (norm_desc(link["switch"]), link.get("switch_port"))
-            if found != (norm_desc(cable["switch"]), cable["switch_port"]):
+            if found != (norm_desc(cable.switch), cable.switch_port):
                 problems.append(f"{where}: expected {want}, found {link['switch']} port {link.get('switch_port')}")
                 continue
         rate = link.get("rate_gbps")

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from deploy_pod.content import module_utils
+
 VERSION = 1
 # HostPlan attribute -> HostVars field it pins (the lock stores the plan's values under these names)
 PINNED = {"cables": "ib_cables", "ipoib_address": "ipoib_address", "quorum": "quorum", "manager": "manager",
@@ -76,8 +78,7 @@ def lock_from_plan(plan, previous: dict | None = None) -> dict:
     for h in plan.hosts.values():
         hosts[h.name] = {
             "role": h.role, "unit": h.unit,
-            "cables": [{"port": c.port, "switch": c.switch, "switch_port": c.switch_port, "netdev": c.netdev}
-                       for c in h.cables],
+            "cables": [c.placement() for c in h.cables],
             "ipoib_address": h.ipoib_address, "quorum": h.quorum, "manager": h.manager,
             "failure_group": h.failure_group, "node_classes": list(h.node_classes),
             "verbs_ports": list(h.verbs_ports), "opensm_priority": h.opensm_priority,
@@ -197,8 +198,8 @@ def _plain(value):
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if hasattr(value, "model_dump"):
-        d = value.model_dump()
-        return {k: d[k] for k in ("port", "switch", "switch_port", "netdev")}
+        d = value.model_dump()  # an inventory cable: the fields the lock keeps of a plan's Cable
+        return {k: d[k] for k in module_utils("plan_types").PLACEMENT}
     if value is not None and not isinstance(value, (bool, int, str)):
         return str(value)
     return value

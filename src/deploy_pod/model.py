@@ -13,8 +13,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from deploy_pod.content import module_utils
+
+# the plan's cable and the one HCA port pattern live in the collection's module_utils (stdlib only),
+# where the modules on the hosts read them too
+plan_types = module_utils("plan_types")
+
 NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
-PORT = r"^[A-Za-z0-9_]+/[0-9]+$"
+PORT = plan_types.PORT
 _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 # a DNS name or an IPv4 address (an NTP server, a registry host)
 HOST = rf"^{_LABEL}(\.{_LABEL})*$"
@@ -282,6 +288,10 @@ class Cable(Strict):
     switch_port: int = Field(ge=1, description="Port number on that switch.", examples=[7])
     netdev: str | None = Field(None, description="IPoIB netdev of this port; default ib<N> in port order.",
                                examples=["ib0"])
+
+    def to_plan(self, index: int) -> plan_types.Cable:
+        """The plan's Cable (plan_types.Cable) for the index-th cable of its host: netdev ib<index> unless set."""
+        return plan_types.Cable(self.port, self.switch, self.switch_port, self.netdev or f"ib{index}")
 
 
 class HostVars(BaseModel):

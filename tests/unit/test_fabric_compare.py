@@ -55,10 +55,11 @@ def test_link_rate_from_width_and_lane_speed(width, speed, gbps):
 def test_normalize_expected_accepts_the_plan_and_rejects_bad_entries():
     got = normalize_expected([{"port": "mlx5_0/1", "switch": "ib-sw1", "switch_port": "5", "rate_gbps": 100.0,
                                "netdev": "ib0"}, {"port": "mlx5_1/1"}])
-    assert got == [
-        {"port": "mlx5_0/1", "ca": "mlx5_0", "num": 1, "switch": "ib-sw1", "switch_port": 5, "rate_gbps": 100},
-        {"port": "mlx5_1/1", "ca": "mlx5_1", "num": 1, "switch": None, "switch_port": None, "rate_gbps": None},
+    assert [c.as_dict() for c in got] == [
+        {"port": "mlx5_0/1", "switch": "ib-sw1", "switch_port": 5, "netdev": "ib0", "rate_gbps": 100},
+        {"port": "mlx5_1/1", "switch": None, "switch_port": None, "netdev": None, "rate_gbps": None},
     ]
+    assert (got[0].ca, got[0].num) == ("mlx5_0", 1)
     with pytest.raises(ValueError, match=r"expected\[0\]: needs at least 'port'"):
         normalize_expected([{"switch": "ib-sw1"}])
     with pytest.raises(ValueError, match="give both switch and switch_port"):

@@ -188,7 +188,7 @@ def test_ports_ibstat_could_not_read_are_found_by_node_description(tools, capsys
 def test_bad_expected_entry_fails(tools, capsys, monkeypatch):
     rc, result = check(tools, capsys, monkeypatch, expected=[{"port": "mlx5_0"}])
     assert rc == 1
-    assert result["msg"] == "port 'mlx5_0' is not of the form <ca>/<port>, for example mlx5_0/1"
+    assert result["msg"] == "expected[0]: port 'mlx5_0' is not of the form <ca>/<port>, for example mlx5_0/1"
 
 
 @pytest.mark.skipif(SBIN_HAS_IBSTAT, reason="this machine has a real ibstat in an sbin directory")

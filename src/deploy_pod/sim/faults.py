@@ -16,6 +16,10 @@ import copy
 import re
 from ipaddress import ip_address
 
+from deploy_pod.content import module_utils
+
+split_port = module_utils("plan_types").split_port  # the one HCA port pattern
+
 KINDS: dict[str, tuple[str, str]] = {  # kind -> (arguments, what happens)
     "ib-link-down": ("PORT", "the HCA port (mlx5_2/1, or its netdev ib2) loses its link"),
     "miscable": ("PORT SWITCH:PORT", "the port's cable lands on another switch port"),
@@ -32,7 +36,6 @@ _ARGS = {"ib-link-down": (1, 1), "miscable": (2, 2), "gpu-missing": (0, 1), "nod
 # faults the gpfs emulator applies itself: the engine publishes them pod-wide
 # (emulator_faults -> <shared volume>/cluster/twin-faults.json), they change no hardware file
 EMULATOR_KINDS = ("daemon-stuck", "vdiskset-fail")
-_PORT = re.compile(r"^(?P<ca>[A-Za-z0-9_]+)/(?P<num>\d+)$")
 _REMOTE = re.compile(r"^(?P<switch>[^:]+):(?P<port>\d+)$")
 
 
@@ -48,12 +51,15 @@ def _ports(hw: dict):
 
 def resolve_port(hw: dict, text: str) -> tuple[str, int, str | None]:
     """'mlx5_2/1' or 'ib2' -> (ca, port number, netdev), checked against hardware.json."""
-    m = _PORT.match(text)
+    try:
+        want = split_port(text)
+    except ValueError:
+        want = None  # a netdev name
     known = []
     for hca, p in _ports(hw):
         ca, num, netdev = hca.get("name"), int(p.get("num", 0)), p.get("netdev")
         known.append(f"{ca}/{num}")
-        if (m and ca == m["ca"] and num == int(m["num"])) or (not m and netdev == text):
+        if (want and (ca, num) == want) or (not want and netdev == text):
             return ca, num, netdev
     raise FaultError(f"{hw.get('host', '?')} has no HCA port {text!r}; it has: {', '.join(known) or 'none'}")
 
@@ -157,7 +163,7 @@ def clear_faults(faults: list[dict], host: str | None = None, kind: str | None =
 
 
 def _port_entry(hw: dict, port: str) -> dict | None:
-    ca, num = port.split("/")
+    ca, num = split_port(port)
     for hca, p in _ports(hw):
         if hca.get("name") == ca and int(p.get("num", 0)) == int(num):
             return p
@@ -194,7 +200,7 @@ def render_fabric(base: dict, faults: list[dict]) -> dict:
     for f in faults:
         if f["kind"] not in ("ib-link-down", "miscable"):
             continue
-        ca, num = f["port"].split("/")
+        ca, num = split_port(f["port"])
         for link in fabric.get("links") or []:
             if link.get("host") == f["host"] and link.get("ca") == ca and int(link.get("port", 0)) == int(num):
                 if f["kind"] == "ib-link-down":

@@ -13,7 +13,10 @@ import inspect
 from pathlib import Path
 from types import ModuleType
 
+from deploy_pod.content import module_utils
 from deploy_pod.sim.spec import SimHost, SimSpec
+
+split_port = module_utils("plan_types").split_port
 
 
 def load_hwgen(root: Path) -> ModuleType | None:
@@ -33,8 +36,7 @@ def load_hwgen(root: Path) -> ModuleType | None:
 
 
 def cables_as_dicts(h: SimHost) -> list[dict]:
-    return [{"port": c.port, "switch": c.switch, "switch_port": c.switch_port, "netdev": c.netdev}
-            for c in h.cables]
+    return [c.placement() for c in h.cables]  # the generator's contract: no rate (it reads the catalog's)
 
 
 def netdevs_of(h: SimHost) -> dict[str, str]:
@@ -99,7 +101,7 @@ def fallback_host_hardware(pod: str, host: str, role: str, hw_model: str, entry:
     rate = (entry.get("ib") or {}).get("rate_gbps") or 100
     hcas: dict[str, dict] = {}
     for c in cables:
-        ca, num = c["port"].split("/")
+        ca, num = split_port(c["port"])
         hca = hcas.setdefault(ca, {"name": ca, "node_guid": _guid(pod, host, ca), "ports": []})
         hca["ports"].append({"num": int(num), "state": "Active", "phys_state": "LinkUp", "rate_gbps": rate,
                              "netdev": c["netdev"], "remote": {"switch": c["switch"], "port": c["switch_port"]}})

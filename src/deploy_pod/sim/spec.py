@@ -9,17 +9,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from ipaddress import IPv4Address, IPv4Network
 
+from deploy_pod.content import module_utils
 from deploy_pod.sim import naming
 
 CONTAINER_ROLES = ("dgx", "ess", "nsd")
-
-
-@dataclass
-class SimCable:
-    port: str  # HCA port, e.g. mlx5_0/1
-    switch: str
-    switch_port: int
-    netdev: str  # ib0, ib1, ...
+# the plan's cable itself (plugins/module_utils/plan_types.py): the twin is cabled as planned
+Cable = module_utils("plan_types").Cable
 
 
 @dataclass
@@ -29,7 +24,7 @@ class SimHost:
     hw_model: str
     mgmt_address: str
     unit: str | None = None
-    cables: list[SimCable] = field(default_factory=list)
+    cables: list[Cable] = field(default_factory=list)
     ipoib_address: str | None = None
     ipoib_interface: str | None = None
     management: str = "managed"  # appliance: the twin configures it as the vendor delivers it
@@ -131,13 +126,22 @@ def validate(spec: SimSpec) -> None:
         for c in h.cables:
             if c.switch not in spec.switches:
                 raise SpecError(f"{h.name}: cable {c.port} goes to unknown switch {c.switch}")
-            if len(c.netdev) > 15:
-                raise SpecError(f"{h.name}: netdev name {c.netdev!r} is longer than 15 characters")
+            if not c.netdev or len(c.netdev) > 15:
+                raise SpecError(f"{h.name}: netdev name {c.netdev!r} of {c.port} is missing or longer than 15 "
+                                "characters")
 
 
 def _s(value) -> str | None:
     """Plain str (inventory strings arrive as Ansible's tagged str subclasses)."""
     return None if value is None else str.__str__(str(value))
+
+
+def _cables(host: str, cables) -> list[Cable]:
+    """The plan's cables (Cables or their JSON records) as plain-typed copies; SpecError if malformed."""
+    try:
+        return [Cable.from_dict(c, f"{host}: cable {i}") for i, c in enumerate(cables)]
+    except ValueError as exc:
+        raise SpecError(str(exc)) from exc
 
 
 def spec_from_plan(plan) -> SimSpec:
@@ -149,7 +153,7 @@ def spec_from_plan(plan) -> SimSpec:
         hosts[_s(name)] = SimHost(
             name=_s(name), role=_s(hp.role), hw_model=_s(hp.hw_model), mgmt_address=_s(hp.mgmt_address),
             unit=_s(hp.unit),
-            cables=[SimCable(_s(c.port), _s(c.switch), int(c.switch_port), _s(c.netdev)) for c in hp.cables],
+            cables=_cables(name, hp.cables),
             ipoib_address=_s(hp.ipoib_address) if hp.ipoib_address else None,
             ipoib_interface=_s(hp.ipoib_interface), management=_s(getattr(hp, "management", "managed")),
         )
@@ -174,7 +178,7 @@ def spec_from_plan(plan) -> SimSpec:
 def spec_from_dict(d: dict) -> SimSpec:
     hosts = {}
     for name, h in d["hosts"].items():
-        cables = [SimCable(c["port"], c["switch"], int(c["switch_port"]), c["netdev"]) for c in h.get("cables", [])]
+        cables = _cables(name, h.get("cables", []))
         hosts[name] = SimHost(name=name, role=h["role"], hw_model=h["hw_model"],
                               mgmt_address=h["mgmt_address"], unit=h.get("unit"), cables=cables,
                               ipoib_address=h.get("ipoib_address"), ipoib_interface=h.get("ipoib_interface"),
