@@ -10,8 +10,7 @@ import time
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-
-ARGS = {"acceptance", "pod", "run", "started", "judge", "judge_note", "dest"}
+from ansible_collections.deploy_pod.pod.plugins.plugin_utils.argspec import validate_args
 
 
 def registered(task_vars: dict, clients: list[str]) -> tuple[list[dict], dict[str, list[dict]]]:
@@ -36,12 +35,8 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        args = self._task.args
-        unknown = set(args) - ARGS
-        missing = {"acceptance", "pod", "run", "started", "dest"} - set(args)
-        if unknown or missing:
-            raise AnsibleActionFail(f"unsupported parameters: {', '.join(sorted(unknown))}" if unknown
-                                    else f"missing required parameters: {', '.join(sorted(missing))}")
+        # the options of plugins/modules/acceptance_results.py: types, required, defaults
+        args = validate_args("acceptance_results", self._task.args)
         try:
             from deploy_pod.acceptplan import assemble_results
         except ImportError as exc:
@@ -51,7 +46,7 @@ class ActionModule(ActionBase):
         results = assemble_results(
             args["acceptance"], fio, tf, pod=str(args["pod"]),
             run=str(args["run"]), started=str(args["started"]),
-            finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"), judge=bool(args.get("judge", True)),
+            finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"), judge=args["judge"],
             judge_note=str(args.get("judge_note") or ""))
         if self._task.check_mode:
             result.update(changed=False, skipped=True, msg="check mode: no measurements, no results file")

@@ -1,8 +1,8 @@
 # Controller-side action: one readable per-host table of what the live preflight checks found.
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
+from ansible_collections.deploy_pod.pod.plugins.plugin_utils.argspec import validate_args
 
 
 class ActionModule(ActionBase):
@@ -12,11 +12,8 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
-        args = dict(self._task.args)
-        hosts = args.pop("hosts", None)
-        checks = args.pop("checks", None)
-        if args or not isinstance(hosts, list) or not isinstance(checks, list):
-            raise AnsibleActionFail("preflight_report takes hosts (list) and checks (list of registered names)")
+        args = validate_args("preflight_report", self._task.args)
+        hosts, checks = args["hosts"], args["checks"]
         from deploy_pod.preflight import verdict
 
         hostvars = task_vars.get("hostvars", {})

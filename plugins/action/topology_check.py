@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
+from ansible_collections.deploy_pod.pod.plugins.plugin_utils.argspec import validate_args
 
 
 class ActionModule(ActionBase):
@@ -13,10 +14,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
-        fail_on_warnings = bool(self._task.args.get("fail_on_warnings", False))
-        unknown = set(self._task.args) - {"fail_on_warnings"}
-        if unknown:
-            raise AnsibleActionFail(f"unsupported parameters: {', '.join(sorted(unknown))}")
+        fail_on_warnings = validate_args("topology_check", self._task.args)["fail_on_warnings"]
         try:
             from deploy_pod.findings import errors
             from deploy_pod.inventory import check_play_inventory

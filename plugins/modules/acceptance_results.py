@@ -48,13 +48,8 @@ options:
     description: Directory on the controller.
     type: path
     required: true
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+extends_documentation_fragment:
+  - deploy_pod.pod.attributes
 """
 
 EXAMPLES = r"""

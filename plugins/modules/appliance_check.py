@@ -156,14 +156,9 @@ options:
       level:
         description: Fix hint for C(level) mismatches.
         type: str
-attributes:
-  check_mode:
-    support: full
-    description: Reads state only; runs the same in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+extends_documentation_fragment:
+  - deploy_pod.pod.attributes
+  - deploy_pod.pod.attributes.read_only
 requirements:
   - iproute2 4.13 or later (C(ip -j)) for C(mgmt) and C(ipoib); chrony's C(chronyc) for C(time)
     where chronyd can run; C(rpm) or C(dpkg-query) for C(level); C(getent) for names not in

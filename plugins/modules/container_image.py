@@ -33,13 +33,8 @@ options:
     description: Container engine CLI.
     type: str
     default: docker
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+extends_documentation_fragment:
+  - deploy_pod.pod.attributes
 """
 
 EXAMPLES = r"""

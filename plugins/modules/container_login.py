@@ -44,10 +44,8 @@ attributes:
   check_mode:
     support: full
     description: Reports whether it would log in; does not.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+extends_documentation_fragment:
+  - deploy_pod.pod.attributes
 requirements:
   - Docker CLI 17.07 or later (C(--password-stdin))
 """

@@ -81,14 +81,9 @@ options:
     type: str
     choices: [auto, iblinkinfo, ibnetdiscover]
     default: auto
-attributes:
-  check_mode:
-    support: full
-    description: Reads state only; runs the same in check mode.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+extends_documentation_fragment:
+  - deploy_pod.pod.attributes
+  - deploy_pod.pod.attributes.read_only
 requirements:
   - infiniband-diags (C(ibstat), C(iblinkinfo), C(ibnetdiscover)) and access to the C(umad) device (root)
 seealso:

@@ -69,10 +69,8 @@ attributes:
   check_mode:
     support: full
     description: The layout reports which clients lack files; reads do not run.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+extends_documentation_fragment:
+  - deploy_pod.pod.attributes
 requirements:
   - fio on the coordinator and the clients
 """

@@ -59,16 +59,10 @@ options:
     description: Where DGX OS keeps its release file.
     type: path
     default: /etc/dgx-release
-attributes:
-  check_mode:
-    support: full
-    description: Reads state only; runs the same in check mode.
-  diff_mode:
-    support: none
-  facts:
-    support: full
-  platform:
-    platforms: posix
+extends_documentation_fragment:
+  - deploy_pod.pod.attributes
+  - deploy_pod.pod.attributes.read_only
+  - deploy_pod.pod.attributes.facts
 requirements:
   - the NVIDIA driver utilities (C(nvidia-smi))
 seealso:

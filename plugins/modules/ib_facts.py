@@ -28,16 +28,10 @@ options:
     description: Run C(ibdev2netdev) to map ports to IPoIB interfaces, when it is installed.
     type: bool
     default: true
-attributes:
-  check_mode:
-    support: full
-    description: Reads state only; runs the same in check mode.
-  diff_mode:
-    support: none
-  facts:
-    support: full
-  platform:
-    platforms: posix
+extends_documentation_fragment:
+  - deploy_pod.pod.attributes
+  - deploy_pod.pod.attributes.read_only
+  - deploy_pod.pod.attributes.facts
 requirements:
   - infiniband-diags (C(ibstat)); optionally MLNX/DOCA OFED for C(ibdev2netdev)
 seealso:

@@ -54,8 +54,8 @@ attributes:
   diff_mode:
     support: full
     description: One diff for the loaded state (C(lsmod) membership) and one for the file.
-  platform:
-    platforms: posix
+extends_documentation_fragment:
+  - deploy_pod.pod.attributes
 requirements:
   - kmod (C(lsmod), C(modprobe)); systemd-modules-load for the boot-time file
 notes:

@@ -26,16 +26,10 @@ options:
     type: str
     choices: [auto, netplan, networkmanager]
     default: auto
-attributes:
-  check_mode:
-    support: full
-    description: Reads state only; runs the same in check mode.
-  diff_mode:
-    support: none
-  facts:
-    support: full
-  platform:
-    platforms: posix
+extends_documentation_fragment:
+  - deploy_pod.pod.attributes
+  - deploy_pod.pod.attributes.read_only
+  - deploy_pod.pod.attributes.facts
 requirements:
   - systemd (C(systemctl is-active))
 """

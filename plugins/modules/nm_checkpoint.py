@@ -66,10 +66,8 @@ attributes:
     description: >-
       O(state=present) reports a change and creates nothing (RV(checkpoint) is null); the other states
       only look whether the checkpoint exists.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+extends_documentation_fragment:
+  - deploy_pod.pod.attributes
 requirements:
   - NetworkManager running, C(busctl) (systemd)
 """

@@ -10,6 +10,9 @@ description:
     M(deploy_pod.pod.topology_check)) and computes the plan that C(deploy-pod plan) shows.
   - The plan is returned as the fact C(deploy_pod_plan) of the host the task runs on; run it once on
     C(localhost) and read C(hostvars['localhost'].deploy_pod_plan) in later plays.
+  - C(deploy-pod up) computes the plan once per run and names it in the extra var
+    C(deploy_pod_plan_file); the plan in that file is published instead of a new one only when the file
+    was made from the same inventory sources, lock file and extra vars as the running play's.
 version_added: "0.1.0"
 author:
   - deploy-pod developers
@@ -18,10 +21,8 @@ attributes:
   check_mode:
     support: full
     description: Computes only; nothing is changed.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+extends_documentation_fragment:
+  - deploy_pod.pod.attributes
 requirements:
   - the deploy-pod Python package in the controller's Python environment
 """

@@ -27,10 +27,8 @@ attributes:
   check_mode:
     support: full
     description: Reads registered results only.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+extends_documentation_fragment:
+  - deploy_pod.pod.attributes
 """
 
 EXAMPLES = r"""

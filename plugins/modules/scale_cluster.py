@@ -90,6 +90,7 @@ notes:
   - mmcrcluster and mmaddnode need passwordless root SSH between the admin names (the scale_cluster role sets it up).
 extends_documentation_fragment:
   - deploy_pod.pod.scale
+  - deploy_pod.pod.attributes
 """
 
 EXAMPLES = r"""

@@ -58,6 +58,7 @@ attributes:
     description: C(scope attr=value) lines before and after.
 extends_documentation_fragment:
   - deploy_pod.pod.scale
+  - deploy_pod.pod.attributes
 """
 
 EXAMPLES = r"""

@@ -35,10 +35,9 @@ attributes:
   check_mode:
     support: full
     description: Reports which nodes would be started; waits for nothing.
-  diff_mode:
-    support: none
 extends_documentation_fragment:
   - deploy_pod.pod.scale
+  - deploy_pod.pod.attributes
 """
 
 EXAMPLES = r"""

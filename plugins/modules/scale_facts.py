@@ -44,16 +44,10 @@ options:
     elements: str
     choices: [cluster, state, license, config, nodeclasses, nsds, filesystems, disks, capacity, mounts, vdisk, health]
     default: [cluster, state, license, config, nodeclasses, nsds, filesystems, mounts, vdisk, health]
-attributes:
-  check_mode:
-    support: full
-    description: Reads state only; runs the same in check mode.
-  diff_mode:
-    support: none
-  facts:
-    support: full
-  platform:
-    platforms: posix
+extends_documentation_fragment:
+  - deploy_pod.pod.attributes
+  - deploy_pod.pod.attributes.read_only
+  - deploy_pod.pod.attributes.facts
 requirements:
   - IBM Storage Scale (gpfs.base) installed in C(/usr/lpp/mmfs); root, as the mm commands need
 seealso:

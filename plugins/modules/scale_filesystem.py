@@ -29,10 +29,9 @@ attributes:
   check_mode:
     support: full
     description: Reports the command it would run.
-  diff_mode:
-    support: none
 extends_documentation_fragment:
   - deploy_pod.pod.scale
+  - deploy_pod.pod.attributes
 """
 
 EXAMPLES = r"""

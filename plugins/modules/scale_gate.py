@@ -61,12 +61,11 @@ attributes:
   check_mode:
     support: full
     description: Reads state only; runs and reports the same in check mode.
-  diff_mode:
-    support: none
 seealso:
   - module: deploy_pod.pod.scale_facts
 extends_documentation_fragment:
   - deploy_pod.pod.scale
+  - deploy_pod.pod.attributes
 """
 
 EXAMPLES = r"""

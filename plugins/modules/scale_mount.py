@@ -27,10 +27,9 @@ attributes:
   check_mode:
     support: full
     description: Reports what it would mount or change.
-  diff_mode:
-    support: none
 extends_documentation_fragment:
   - deploy_pod.pod.scale
+  - deploy_pod.pod.attributes
 """
 
 EXAMPLES = r"""

@@ -34,6 +34,7 @@ attributes:
     description: Members per class before and after.
 extends_documentation_fragment:
   - deploy_pod.pod.scale
+  - deploy_pod.pod.attributes
 """
 
 EXAMPLES = r"""

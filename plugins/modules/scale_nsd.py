@@ -50,6 +50,7 @@ attributes:
     description: The NSD names before and after.
 extends_documentation_fragment:
   - deploy_pod.pod.scale
+  - deploy_pod.pod.attributes
 """
 
 EXAMPLES = r"""

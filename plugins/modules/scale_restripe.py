@@ -50,13 +50,12 @@ attributes:
   check_mode:
     support: full
     description: O(state=started) reports the commands it would run and runs none; O(state=status) reads as usual.
-  diff_mode:
-    support: none
 seealso:
   - module: deploy_pod.pod.scale_vdisk
   - module: deploy_pod.pod.scale_gate
 extends_documentation_fragment:
   - deploy_pod.pod.scale
+  - deploy_pod.pod.attributes
 """
 
 EXAMPLES = r"""
@@ -160,8 +159,10 @@ def read_text(path: str) -> str:
 
 
 def status(record: dict | None, where: dict) -> dict:
-    prog = parse_progress(read_text(where["log"]))
+    # alive first, then the log: a run that ends between the two reads is then seen with its exit
+    # status, not as one that "ended without an exit status"
     alive = bool(record) and running(record.get("pid"))
+    prog = parse_progress(read_text(where["log"]))
     done = bool(record) and (prog["done"] or not alive)
     return {"running": alive, "done": done, "percent": prog["percent"], "line": prog["line"],
             "exit_status": prog["rc"],

@@ -44,10 +44,9 @@ attributes:
   check_mode:
     support: full
     description: Lists the mmvdisk steps it would run.
-  diff_mode:
-    support: none
 extends_documentation_fragment:
   - deploy_pod.pod.scale
+  - deploy_pod.pod.attributes
 """
 
 EXAMPLES = r"""

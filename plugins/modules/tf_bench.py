@@ -73,10 +73,8 @@ attributes:
   check_mode:
     support: full
     description: Runs nothing.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+extends_documentation_fragment:
+  - deploy_pod.pod.attributes
 """
 
 EXAMPLES = r"""

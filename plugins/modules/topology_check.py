@@ -26,10 +26,8 @@ attributes:
   check_mode:
     support: full
     description: Reads the inventory only; check mode changes nothing because nothing is changed.
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+extends_documentation_fragment:
+  - deploy_pod.pod.attributes
 requirements:
   - the deploy-pod Python package in the controller's Python environment
 """

@@ -14,9 +14,11 @@ from ipaddress import IPv4Address, IPv4Network
 
 from deploy_pod.acceptplan import plan_acceptance, plan_ngc
 from deploy_pod.catalog import Catalog, dig, load_catalog, management_mode, storage_ports
+from deploy_pod.content import module_utils
 from deploy_pod.lock import PINNED
 from deploy_pod.model import Cable as CableVar
 from deploy_pod.model import Filesystem, Networks, Pod, PodHost
+from deploy_pod.rules import IPOIB_CONNECTED_MTU, IPOIB_DATAGRAM_MTU
 from deploy_pod.sizing import Sizing, sizing
 from deploy_pod.tuning import CLASS_PROFILE, Setting, merge_overrides, profile_settings
 
@@ -27,13 +29,8 @@ class PlanError(Exception):
     """The pod cannot be planned (validate reports why)."""
 
 
-@dataclass
-class Cable:
-    port: str
-    switch: str
-    switch_port: int
-    netdev: str
-    rate_gbps: int | None = None  # what the link should train at: the slower of HCA and switch
+# the plan's cable: one class for the planner, the twin, the lock and the modules (plugins/module_utils)
+Cable = module_utils("plan_types").Cable
 
 
 @dataclass
@@ -58,6 +55,12 @@ class HostPlan:
     license: str = "client"  # Scale licence: server for quorum, manager and NSD servers
     management: str = "managed"  # appliance: base and network only check this host (ESS canisters)
     locked: list[str] = field(default_factory=list)  # derived fields the lock file kept as they were
+    # what the network phase configures, as the roles take it (no address arithmetic in playbooks)
+    mgmt_prefix: int = 0  # prefix length of the management network
+    mgmt_address_cidr: str = ""  # mgmt_address/mgmt_prefix, e.g. 10.77.0.11/16
+    ipoib_prefix: int | None = None  # prefix length of the IPoIB network (None without an IPoIB address)
+    ipoib_address_cidr: str | None = None  # ipoib_address/ipoib_prefix, e.g. 10.78.0.11/16
+    ipoib_mtu: int = IPOIB_DATAGRAM_MTU  # networks.ipoib.mtu, else the largest MTU of the IPoIB mode
 
 
 @dataclass
@@ -186,8 +189,7 @@ def plan_cables(pod: Pod, catalog: Catalog, switches: dict[str, SwitchPlan]) -> 
     names = list(switches)
     for h in ordered_servers(pod):
         if h.vars.ib_cables is not None:
-            out[h.name] = [Cable(c.port, c.switch, c.switch_port, c.netdev or f"ib{i}")
-                           for i, c in enumerate(h.vars.ib_cables)]
+            out[h.name] = [c.to_plan(i) for i, c in enumerate(h.vars.ib_cables)]
             continue
         entry = catalog.get(h.vars.hw_model) or {}
         cables = []
@@ -404,6 +406,7 @@ def make_plan(pod: Pod, catalog: Catalog | None = None, lock: dict | None = None
     s = pod.settings
     for hp in hosts.values():
         hp.daemon_name = f"{hp.name}-ib" if hp.ipoib_address else hp.name
+        _plan_addresses(hp, s.networks)
         hp.license = "server" if hp.quorum or hp.manager or hp.role in ("ess", "nsd") else "client"
     size = sizing(pod, catalog)
     dgx = [h.name for h in hosts.values() if h.role == "dgx"]
@@ -500,6 +503,23 @@ def _link_rates(pod: Pod, catalog: Catalog, hosts: dict[str, HostPlan], switches
             sw = switches.get(c.switch)
             rates = [r for r in (host_rate, sw.rate_gbps if sw else None) if r]
             c.rate_gbps = min(rates) if rates else None
+
+
+def ipoib_mtu(mode: str, mtu: int | None = None) -> int:
+    """The IPoIB MTU a host gets: networks.ipoib.mtu when set, else the largest the mode allows
+    (65520 in connected mode, 4092 in datagram mode: the 4K InfiniBand MTU less the IPoIB header)."""
+    if mtu:
+        return int(mtu)
+    return IPOIB_CONNECTED_MTU if mode == "connected" else IPOIB_DATAGRAM_MTU
+
+
+def _plan_addresses(hp: HostPlan, networks: Networks) -> None:
+    """Address/prefix and MTU of the host's management and IPoIB interfaces, as the roles take them."""
+    hp.mgmt_prefix = networks.mgmt.cidr.prefixlen
+    hp.mgmt_address_cidr = f"{hp.mgmt_address}/{hp.mgmt_prefix}"
+    hp.ipoib_prefix = networks.ipoib.cidr.prefixlen if hp.ipoib_address else None
+    hp.ipoib_address_cidr = f"{hp.ipoib_address}/{hp.ipoib_prefix}" if hp.ipoib_address else None
+    hp.ipoib_mtu = ipoib_mtu(networks.ipoib.mode, networks.ipoib.mtu)
 
 
 def expected_hardware(entry: dict) -> dict:

@@ -23,9 +23,9 @@ def render(profile: dict, **overrides) -> configparser.ConfigParser:
         **defaults,
         "ansible_managed": "Ansible managed",
         "inventory_hostname": "dgx01",
-        "mgmt_network_ip": address.split("/")[0],
-        "mgmt_network_prefix": address.split("/")[1],
-        "mgmt_network_profile": profile,
+        "__mgmt_network_ip": address.split("/")[0],
+        "__mgmt_network_prefix": address.split("/")[1],
+        "__mgmt_network_profile": profile,
         **overrides,
     }
     env = Environment(loader=FileSystemLoader(str(ROLE / "templates")), trim_blocks=True, undefined=StrictUndefined,

@@ -192,3 +192,26 @@ def test_opensm_override(inv, plan_of):
     hosts_of(inv, "dgx")["dgx02"]["opensm_priority"] = 9
     plan = plan_of(inv)
     assert {n: h.opensm_priority for n, h in plan.hosts.items() if h.opensm_priority is not None} == {"dgx02": 9}
+
+
+def test_network_values_published_per_host(inv, plan_of):
+    """The network phase reads address/prefix and the IPoIB MTU from the plan, no arithmetic in Jinja."""
+    nets = inv["all"]["vars"]["pod"]["networks"]
+    mgmt_prefix = int(str(nets["mgmt"]["cidr"]).split("/")[1])
+    ipoib_prefix = int(str(nets["ipoib"]["cidr"]).split("/")[1])
+    d = plan_of(inv).as_dict()["hosts"]["dgx01"]
+    assert d["mgmt_prefix"] == mgmt_prefix and d["ipoib_prefix"] == ipoib_prefix
+    assert d["mgmt_address_cidr"] == f"{d['mgmt_address']}/{mgmt_prefix}"
+    assert d["ipoib_address_cidr"] == f"10.78.0.11/{ipoib_prefix}"
+
+
+@pytest.mark.parametrize("mode, mtu, expected", [("datagram", None, 4092), ("connected", None, 65520),
+                                                 ("datagram", 2044, 2044), ("connected", 9000, 9000)])
+def test_ipoib_mtu_defaults_to_the_largest_of_the_mode(inv, plan_of, mode, mtu, expected):
+    ipoib = inv["all"]["vars"]["pod"]["networks"]["ipoib"]
+    ipoib["mode"] = mode
+    ipoib.pop("mtu", None)
+    if mtu:
+        ipoib["mtu"] = mtu
+    plan = plan_of(inv)
+    assert {h.ipoib_mtu for h in plan.hosts.values()} == {expected}
