@@ -413,3 +413,14 @@ def test_overlay_vars_carry_the_registry_ca_and_no_verdict(tmp_path):
     inv = overlay.overlay_inventory({"dgx01": 20001}, tmp_path / "k", tmp_path / "kh", v)
     assert inv["all"]["vars"] == v and "dgx01" in inv["all"]["hosts"]
     yaml.safe_dump(inv)
+
+
+def test_inotify_hint_names_the_limit_only_when_it_is_low(tmp_path):
+    from deploy_pod.sim.engine import inotify_hint
+
+    knob = tmp_path / "max_user_instances"
+    knob.write_text("128\n")
+    assert "max_user_instances is 128, enough for about 25 twin hosts" in inotify_hint(str(knob))
+    knob.write_text("8192\n")
+    assert inotify_hint(str(knob)) == ""
+    assert inotify_hint(str(tmp_path / "absent")) == ""

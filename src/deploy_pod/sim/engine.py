@@ -55,7 +55,8 @@ def find_root() -> Path:
     for c in candidates:
         if (c / "scripts" / "testbed").is_file() and (c / "twin").is_dir():
             return c
-    raise SimError("cannot find the deploy-pod checkout (scripts/testbed); run from it or set DEPLOY_POD_ROOT")
+    raise SimError("cannot find the deploy-pod checkout (scripts/testbed, twin/): the twin is not part of an "
+                   "installed deploy-pod; run from a checkout or set DEPLOY_POD_ROOT to one")
 
 
 @dataclass
@@ -313,7 +314,21 @@ def wait_systemd(container: str, timeout: float = SYSTEMD_TIMEOUT) -> str:
         if state in ("running", "degraded"):
             return state
         time.sleep(1)
-    raise SimError(f"{container}: systemd did not finish booting within {timeout:.0f} s (state {state})")
+    raise SimError(f"{container}: systemd did not finish booting within {timeout:.0f} s (state {state})"
+                   + inotify_hint())
+
+
+def inotify_hint(path: str = "/proc/sys/fs/inotify/max_user_instances", per_host: int = 5) -> str:
+    """Why a twin host's systemd may not boot: every container's systemd takes inotify instances
+    from root's shared limit (scripts/testbed raises it)."""
+    try:
+        limit = int(Path(path).read_text())
+    except (OSError, ValueError):
+        return ""
+    if limit >= 1024:
+        return ""
+    return (f"; fs.inotify.max_user_instances is {limit}, enough for about {limit // per_host} twin hosts "
+            "on this machine: raise it (sysctl -w fs.inotify.max_user_instances=8192, as scripts/testbed does)")
 
 
 def install_packages(container: str, pkgs: list[str]) -> None:
