@@ -174,11 +174,23 @@ class ScalePod:
                 if pid:
                     pids.add(pid)
         for pid in pids:
+            # a daemon record's pid may be stale and already reused: pid_max is often 32768, and a
+            # test beside this one (another xdist worker) then lost its background mmrestripefs
+            if pid not in {p.pid for p in self.procs} and not self._ours(pid):
+                continue
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGTERM)
         for proc in self.procs:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=5)
+
+    def _ours(self, pid: int) -> bool:
+        """Whether pid runs with this pod's shared directory (its environment says so)."""
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        except OSError:
+            return False
+        return f"DEPLOY_POD_TWIN_SHARED={self.shared}".encode() in environ
 
     # ---- running a module as a node ------------------------------------------------------
 

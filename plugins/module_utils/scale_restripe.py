@@ -147,7 +147,13 @@ def running(pid, proc_root: str = "/proc") -> bool:
     try:
         with open(os.path.join(proc_root, str(pid), "cmdline"), "rb") as fh:
             cmdline = fh.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
+        if not cmdline.strip():
+            # empty: a zombie (ended), or a process the kernel is still exec'ing (a vfork'd child
+            # reads empty until its new image is set up; seen right after the start under load)
+            with open(os.path.join(proc_root, str(pid), "stat"), "rb") as fh:
+                state = fh.read().rsplit(b")", 1)[1].split()[0]
+            return state not in (b"Z", b"X")
+    except (OSError, IndexError):
         return False
     return "mmrestripefs" in cmdline
 

@@ -108,6 +108,12 @@ def test_running_checks_the_pid_is_our_restripe(tmp_path):
     assert sr.running(101, str(tmp_path)) is True
     assert sr.running(102, str(tmp_path)) is False  # a pid reused by another process
     assert sr.running(103, str(tmp_path)) is False and sr.running(None, str(tmp_path)) is False
+    # an empty command line: still being exec'd (running) or a zombie (ended)
+    for pid, state in ((104, b"S"), (105, b"Z")):
+        (tmp_path / str(pid)).mkdir()
+        (tmp_path / str(pid) / "cmdline").write_bytes(b"")
+        (tmp_path / str(pid) / "stat").write_bytes(f"{pid} (sh) ".encode() + state + b" 1 2 3\n")
+    assert sr.running(104, str(tmp_path)) is True and sr.running(105, str(tmp_path)) is False
 
 
 def test_decide_start():
