@@ -8,6 +8,7 @@ import os
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
+from ansible_collections.deploy_pod.pod.plugins.plugin_utils.argspec import validate_args
 
 
 class ActionModule(ActionBase):
@@ -17,8 +18,14 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
-        if self._task.args:
-            raise AnsibleActionFail(f"unsupported parameters: {', '.join(sorted(self._task.args))}")
+        validate_args("pod_plan", self._task.args)  # it takes none
+        sources = [str(s) for s in task_vars.get("ansible_inventory_sources", [])]
+        handed = self._handed_plan(task_vars, sources)
+        if handed is not None:
+            result.update(changed=False, ansible_facts={"deploy_pod_plan": handed},
+                          msg=f"plan for pod {handed.get('name')}: {len(handed.get('hosts') or {})} servers, quorum "
+                              f"{', '.join(handed.get('quorum') or [])} (computed once for the run by deploy-pod up)")
+            return result
         try:
             from deploy_pod.findings import errors
             from deploy_pod.inventory import check_play_inventory
@@ -28,7 +35,6 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(
                 f"the deploy-pod Python package is not importable by the controller's Python ({exc})") from exc
 
-        sources = [str(s) for s in task_vars.get("ansible_inventory_sources", [])]
         # the live inventory of this run: the same groups and vars ansible-playbook sees
         pod, findings = check_play_inventory(self._task.get_variable_manager(), sources)
         bad = errors(findings)
@@ -48,3 +54,15 @@ class ActionModule(ActionBase):
         result.update(changed=False, ansible_facts={"deploy_pod_plan": facts},
                       msg=f"plan for pod {plan.name}: {len(plan.hosts)} servers, quorum {', '.join(plan.quorum)}")
         return result
+
+    def _handed_plan(self, task_vars, sources):
+        """The plan `deploy-pod up` computed once for the run (deploy_pod.plan_handoff), when the file it
+        names was made from this run's inventory sources, lock and extra vars; None otherwise."""
+        try:
+            from deploy_pod.plan_handoff import PLAN_VAR, read
+        except ImportError:
+            return None
+        path = task_vars.get(PLAN_VAR)
+        if not path:
+            return None
+        return read(str(path), sources, self._task.get_variable_manager().extra_vars)

@@ -11,7 +11,7 @@ from pathlib import Path
 from deploy_pod import scaleout as so_mod
 from deploy_pod.lock import live_values, load_lock, lock_from_plan, merge_live, write_lock
 from deploy_pod.planner import make_plan
-from deploy_pod.runner import PHASES, run_phases
+from deploy_pod.runner import EXIT_INTERRUPTED, PHASES, run_phases
 
 Echo = Callable[[str], None]
 
@@ -154,6 +154,11 @@ def scale_out(pod_file: str, pod, catalog, inventories: list[str], artifacts: Pa
                              extravars=step_vars, run_dir=run_dir / step.name, record=False, echo=echo,
                              artifacts=artifacts)
         state["runs"].append(str(run_dir / step.name))
+        if results[-1].status == "interrupted":
+            so_mod.save_state(state_file, state)
+            echo(f"\nstep {step.name} was interrupted; run `deploy-pod scale-out {pod_file}` again to continue: "
+                 "finished steps are skipped.")
+            return EXIT_INTERRUPTED
         if results[-1].status != "successful":
             so_mod.save_state(state_file, state)
             echo(f"\nstep {step.name} failed (phase {results[-1].phase}); details in {results[-1].artifacts}/"

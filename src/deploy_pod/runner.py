@@ -1,9 +1,10 @@
 """Run deployment phases through ansible-runner: progress from runner events, artifacts kept per run.
 
 Each phase is one playbook under playbooks/; `deploy-pod up` runs them in order and stops
-at the first failure. Every run leaves artifacts/<pod>/<stamp>/<phase>/ (ansible-runner's
-own artifacts: stdout, events, rc) and artifacts/<pod>/last-run.json, which --resume reads
-to start again at the failed phase, limited to the failed hosts if asked.
+at the first failure or interruption (Ctrl-C). Every run leaves artifacts/<pod>/<stamp>/<phase>/
+(ansible-runner's own artifacts: stdout, events, rc), artifacts/<pod>/<stamp>/summary.json and
+artifacts/<pod>/last-run.json, which --resume reads to start again at the failed or interrupted
+phase, limited to the failed hosts if asked. What is shown while it runs: deploy_pod.progress.
 """
 
 from __future__ import annotations
@@ -12,15 +13,19 @@ import json
 import os
 import shlex
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from deploy_pod import plan_handoff
 from deploy_pod.content import ROOT, ensure_collection_link
+from deploy_pod.progress import MAX_MSG_LINES, PlainProgress, progress_line  # noqa: F401 - their home was here
 
 # name, playbook, in order. site.yml imports the same list (tests/unit/test_runner.py).
 PHASES: list[tuple[str, str]] = [
@@ -35,8 +40,15 @@ PHASES: list[tuple[str, str]] = [
     ("acceptance", "acceptance.yml"),
 ]
 
+# What `deploy-pod up` (and acceptance) exit with; docs/phases.md and README.md say the same.
+EXIT_OK = 0  # every phase ran and succeeded (and the acceptance figures passed)
+EXIT_FAILED = 1  # a host failed a task (or the controller-side checks, or an acceptance figure)
+EXIT_INPUT = 2  # bad input: unreadable inventory, bad -e, unknown phase, nothing to resume
+EXIT_UNREACHABLE = 3  # hosts did not answer: found before anything ran, or the only reason a phase stopped
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT) or SIGTERM: the running phase was stopped, `up --resume` starts at it
 
-MAX_MSG_LINES = 40
+# after Ctrl-C, how long ansible-playbook has to stop its workers before its process group is killed
+INTERRUPT_GRACE_S = 10.0
 
 
 class RunError(Exception):
@@ -46,12 +58,28 @@ class RunError(Exception):
 @dataclass
 class PhaseResult:
     phase: str
-    status: str  # successful, failed, skipped
+    status: str  # successful, failed, interrupted
     rc: int | None = None
     seconds: float = 0.0
     changed: dict[str, int] = field(default_factory=dict)
-    failed_hosts: list[str] = field(default_factory=list)
+    failed_hosts: list[str] = field(default_factory=list)  # failed or unreachable (not localhost): --failed-hosts
     artifacts: str = ""
+    unreachable: list[str] = field(default_factory=list)  # of those, the hosts that did not answer
+    failures: list[str] = field(default_factory=list)  # hosts that failed a task, localhost included
+
+
+def exit_code(results: list[PhaseResult]) -> int:
+    """The exit code a run's phase results give: 130 interrupted; 3 when the phase that stopped the run
+    stopped only because hosts were unreachable (no task failed anywhere); 1 for any other failure."""
+    if any(r.status == "interrupted" for r in results):
+        return EXIT_INTERRUPTED
+    failed = [r for r in results if r.status != "successful"]
+    if not failed:
+        return EXIT_OK
+    first = failed[0]
+    if first.unreachable and not first.failures:
+        return EXIT_UNREACHABLE
+    return EXIT_FAILED
 
 
 def select_phases(names: list[str] | None = None, start: str | None = None) -> list[tuple[str, str]]:
@@ -80,6 +108,14 @@ def with_controller(limit: str | None) -> str | None:
     return f"{limit},localhost"
 
 
+def host_outcome(stats: dict | None) -> tuple[list[str], list[str]]:
+    """(hosts that failed a task, localhost included; hosts unreachable, localhost left out)."""
+    stats = stats or {}
+    failures = sorted(h for h, n in (stats.get("failures") or {}).items() if n)
+    dark = sorted(h for h, n in (stats.get("dark") or {}).items() if n and h != "localhost")
+    return failures, dark
+
+
 def host_counts(stats: dict | None) -> tuple[dict[str, int], list[str]]:
     """(changed tasks per host, hosts that failed or were unreachable) from ansible-runner's stats."""
     stats = stats or {}
@@ -87,40 +123,6 @@ def host_counts(stats: dict | None) -> tuple[dict[str, int], list[str]]:
     # localhost only runs the controller-side checks: resuming "on localhost" means nothing
     bad = sorted((set(stats.get("failures") or {}) | set(stats.get("dark") or {})) - {"localhost"})
     return changed, bad
-
-
-def progress_line(event: dict) -> str | None:
-    """One short line per event a person wants to see; None for the rest."""
-    kind = event.get("event")
-    data = event.get("event_data") or {}
-    host = data.get("host") or data.get("remote_addr")
-    if kind == "playbook_on_play_start":
-        return f"  play: {data.get('play', '').strip()}"
-    if kind == "playbook_on_task_start":
-        return f"    task: {data.get('task', '').strip()}"
-    if kind == "runner_on_ok" and (data.get("res") or {}).get("changed"):
-        return f"      changed: {host}"
-    if kind == "runner_item_on_ok":
-        # each step of a long loop (the acceptance sweep, the training runs) as it finishes;
-        # labels that are whole data structures say nothing to a person and are left out
-        label = (data.get("res") or {}).get("_ansible_item_label")
-        if isinstance(label, str) and len(label) <= 80:
-            return f"      done: {host}: {label}"
-        return None
-    if kind == "runner_retry":
-        # a task polled until done (the rebalance): its progress as each poll reports it
-        msg = str((data.get("res") or {}).get("msg", "")).strip().splitlines()
-        return f"      progress: {host}: {msg[0]}" if msg else None
-    if kind in ("runner_on_failed", "runner_on_unreachable"):
-        if data.get("ignore_errors"):
-            return None
-        res = data.get("res") or {}
-        what = "unreachable" if kind == "runner_on_unreachable" else "failed"
-        msg = str(res.get("msg", "")).strip().splitlines() or [""]
-        # the whole message up to a screenful: preflight's verdict is a table people must see
-        shown = msg[:MAX_MSG_LINES] + ([f"(+{len(msg) - MAX_MSG_LINES} lines)"] if len(msg) > MAX_MSG_LINES else [])
-        return f"      {what}: {host}: " + "\n        ".join(shown)
-    return None
 
 
 # Secrets users export for the roles (environment variable -> the variable the role reads).
@@ -152,19 +154,186 @@ def secrets_file(environ: dict):
         environ.update(saved)
 
 
+class Interrupt:
+    """Ctrl-C (SIGINT) or SIGTERM while phases run: a flag that ansible-runner's cancel_callback reads.
+
+    ansible-playbook is then stopped (cancel_callback) and the phase recorded as interrupted. Outside the
+    main thread no handler can be set: the flag is then only set by calling stop()."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self):
+        self.event = threading.Event()
+        self.signum: int | None = None
+        self._saved: dict = {}
+
+    def stop(self, signum: int | None = None, frame=None) -> None:
+        self.signum = signum
+        self.event.set()
+
+    def is_set(self) -> bool:
+        return self.event.is_set()
+
+    def __enter__(self) -> Interrupt:
+        if threading.current_thread() is threading.main_thread():
+            self._saved = {s: signal.signal(s, self.stop) for s in self.SIGNALS}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for s, handler in self._saved.items():
+            signal.signal(s, handler)
+        self._saved = {}
+
+    def cancel_callback(self, grace: float = INTERRUPT_GRACE_S) -> Callable[[], bool]:
+        """For one ansible_runner.run: once the flag is set, ansible-playbook gets SIGINT, as a terminal's
+        Ctrl-C gives it (it stops its workers and exits); only if it is still there after `grace` seconds
+        does ansible-runner kill its process group."""
+        sent: list[float] = []
+
+        def cancel() -> bool:
+            if not self.is_set():
+                return False
+            if not sent:
+                sent.append(time.monotonic())
+                for pid in _children(os.getpid(), "ansible-playbook"):
+                    with suppress(OSError):
+                        os.kill(pid, signal.SIGINT)
+            return time.monotonic() - sent[0] > grace
+
+        return cancel
+
+
+def _children(pid: int, named: str) -> list[int]:
+    """Direct children of pid whose command line holds `named` (Linux /proc): the ansible-playbook
+    ansible-runner started (elsewhere none is found, and ansible-runner's kill after the grace is all)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if fields[1] == str(pid) and named.encode() in (stat.parent / "cmdline").read_bytes():
+                out.append(int(stat.parent.name))
+        except (OSError, IndexError):
+            continue
+    return out
+
+
+# forks: one worker per host of the pod (and one for the controller's plays), so no host of a pod
+# waits for a free worker in any task; never below ansible-core's default, capped for huge pods
+MIN_FORKS, MAX_FORKS = 5, 200
+
+
+def forks_for(plan: dict | None) -> int | None:
+    """ansible-playbook --forks for the pod the plan describes (None without a plan: ansible.cfg's)."""
+    if not plan or not plan.get("hosts"):
+        return None
+    return max(MIN_FORKS, min(MAX_FORKS, len(plan["hosts"]) + 1))
+
+
+def phase_extra_vars(files: list[str], extravars: dict, secrets: Path | None) -> dict | None:
+    """The extra vars a phase's ansible-playbook gets, merged as it merges them: the -e @file sources, the
+    secrets, then the KEY=VALUE and JSON values; None when a file cannot be read here (a vault file)."""
+    import yaml
+
+    merged: dict = {}
+    try:
+        for f in [*files, *([str(secrets)] if secrets else [])]:
+            data = yaml.safe_load(Path(f).read_text())
+            if data is None:
+                continue
+            if not isinstance(data, dict):
+                return None
+            merged.update(data)
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return None
+    merged.update(extravars)
+    merged.pop(plan_handoff.PLAN_VAR, None)
+    return merged
+
+
+def plan_once(sources: list[str], extra: dict) -> dict | None:
+    """The plan as every phase's pod_plan action would make it (the inventory sources as Ansible reads
+    them, the extra vars over every host's variables, the topology rules, the lock beside the inventory),
+    made once per run and handed to the phases (deploy_pod.plan_handoff). None when it cannot be made
+    here (bad inventory, topology errors, a bad lock): the phases then make it and say what is wrong."""
+    try:
+        from deploy_pod.findings import errors
+        from deploy_pod.inventory import InventoryError, build_pod, read_inventory
+        from deploy_pod.lock import LockError, find_lock
+        from deploy_pod.planner import PlanError, make_plan
+        from deploy_pod.rules import check
+    except ImportError:
+        return None
+    try:
+        raw = read_inventory(sources)
+        for hv in raw.hosts.values():
+            hv.update(extra)  # extra vars win over every inventory variable, as in ansible-playbook
+        pod, findings = build_pod(raw)
+        if errors(check(pod, findings)):
+            return None
+        plan = make_plan(pod, lock=find_lock([s for s in sources if os.path.isfile(s)]))
+        # the same JSON round trip as the action plugin: plain types only
+        return json.loads(json.dumps(plan.as_dict(), default=str))
+    except (InventoryError, LockError, PlanError, OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+# extra vars the runner sets per phase: never an input of the plan (not pod fields)
+RUNNER_VARS = {"acceptance_results_dir", "acceptance_run", plan_handoff.PLAN_VAR}
+
+
+def handed_plan(plans: dict, sources: list[str], files: list[str], phase_vars: dict, secrets: Path | None,
+                path: Path) -> dict | None:
+    """The plan for one phase, written with the phase's fingerprint to `path` (0600); None when none can be
+    handed over. `plans` keeps the plans of the run by the fingerprint of what they were made from (the
+    inventory, the lock, the extra vars but the runner's own): a run computes one, unless an input
+    changes between its phases."""
+    extra = phase_extra_vars(files, phase_vars, secrets)
+    if extra is None:
+        return None
+    inputs = {k: v for k, v in extra.items() if k not in RUNNER_VARS}
+    key = plan_handoff.fingerprint(sources, inputs)
+    if key is None:
+        return None
+    if key not in plans:
+        plan = plan_once(sources, inputs)
+        # an inventory or lock rewritten while it was read: no plan rather than a mixed one
+        plans[key] = plan if plan_handoff.fingerprint(sources, inputs) == key else None
+    fp = plan_handoff.fingerprint(sources, extra)
+    if not plans[key] or not fp:
+        return None
+    plan_handoff.write(path, plans[key], fp)
+    return plans[key]
+
+
+def new_run_dir(artifacts: Path | None, pod_file: str) -> Path:
+    """artifacts/<pod>/<stamp>: where one run's artifacts go."""
+    return (artifacts or Path.cwd() / "artifacts") / Path(pod_file).stem / time.strftime("%Y%m%d-%H%M%S")
+
+
 def run_phases(pod_file: str, inventories: list[str], phases: list[tuple[str, str]], *, check: bool = False,
                limit: str | None = None, extravars: dict | None = None, artifacts: Path | None = None,
                echo: Callable[[str], None] = print, run_dir: Path | None = None,
-               record: bool = True) -> list[PhaseResult]:
-    """Run the phases in order, stopping at the first failure. run_dir: where this run's artifacts
-    go (default artifacts/<pod>/<stamp>); record: write last-run.json, which `up --resume` reads."""
+               record: bool = True, tags: str | None = None, skip_tags: str | None = None,
+               extra_files: list[str] | None = None, progress=None,
+               interrupt: Interrupt | None = None) -> list[PhaseResult]:
+    """Run the phases in order, stopping at the first failure or interruption. run_dir: where this run's
+    artifacts go (default artifacts/<pod>/<stamp>); record: write last-run.json, which `up --resume` reads.
+    tags/skip_tags: ansible-playbook's --tags/--skip-tags (within each phase); extra_files: `-e @file`
+    sources, passed by path (their values never land in the artifacts); progress: what shows the events
+    (deploy_pod.progress; default plain lines through echo); interrupt: the SIGINT/SIGTERM flag (default:
+    one installed for the run).
+
+    The inventory is read and the plan computed once per run (plan_once) and handed to every phase as a
+    private file (deploy_pod.plan_handoff), which the phases' pod_plan action uses after checking that
+    it was made from the same inventory, lock and extra vars; otherwise it computes the plan itself."""
     import ansible_runner
 
     ensure_collection_link()
     pod = Path(pod_file).stem
     base = (artifacts or Path.cwd() / "artifacts") / pod
-    run_dir = run_dir or base / time.strftime("%Y%m%d-%H%M%S")
+    run_dir = run_dir or new_run_dir(artifacts, pod_file)
     stamp = run_dir.name
+    progress = progress or PlainProgress(echo)
     results: list[PhaseResult] = []
     sources = [str(Path(p).resolve()) for p in [pod_file, *inventories]]
     envvars = {
@@ -178,47 +347,82 @@ def run_phases(pod_file: str, inventories: list[str], phases: list[tuple[str, st
         # from the run's cache (fact_cache below), a new run starts fresh
         "ANSIBLE_GATHERING": "smart",
     }
-    for phase, playbook in phases:
-        echo(f"==> phase {phase} ({playbook}){' [check mode]' if check else ''}")
-        pdir = run_dir / phase
-        pdir.mkdir(parents=True, exist_ok=True)
-        t0 = time.monotonic()
+    files = [shlex.quote(f"@{Path(f).resolve()}") for f in extra_files or []]
+    handoff = Path(tempfile.mkdtemp(prefix="deploy-pod-plan."))
+    plans: dict[str, dict | None] = {}  # the plan made from exactly these inputs (their fingerprint)
+    plan: dict | None = None
+    owned = interrupt is None
+    interrupt = interrupt or Interrupt()
+    if owned:
+        interrupt.__enter__()
+    try:
+        for phase, playbook in phases:
+            pdir = run_dir / phase
+            pdir.mkdir(parents=True, exist_ok=True)
+            if interrupt.is_set():  # between two phases: the next one is where a resume starts
+                results.append(PhaseResult(phase, "interrupted", None, 0.0, {}, [], str(pdir)))
+                progress.phase_end(results[-1])
+                break
+            progress.phase_start(phase, playbook, check)
+            t0 = time.monotonic()
+            seen_changed: dict[str, int] = {}
 
-        def handler(event: dict) -> bool:
-            line = progress_line(event)
-            if line:
-                echo(line)
-            return True  # keep the event in the artifacts too
+            def handler(event: dict, seen_changed=seen_changed) -> bool:
+                data = event.get("event_data") or {}
+                if event.get("event") == "runner_on_ok" and (data.get("res") or {}).get("changed"):
+                    host = data.get("host") or "?"
+                    seen_changed[host] = seen_changed.get(host, 0) + 1
+                progress.event(event)
+                return True  # keep the event in the artifacts too
 
-        phase_vars = dict(extravars or {})
-        if phase == "acceptance":
-            # results.json (and the report built from it) in this phase's directory of the run
-            phase_vars.setdefault("acceptance_results_dir", str(pdir.resolve()))
-            phase_vars.setdefault("acceptance_run", stamp)
-        with secrets_file(os.environ) as secrets:
-            cmdline = " ".join((["--check", "--diff"] if check else [])
-                               + (["-e", shlex.quote(f"@{secrets}")] if secrets else []))
-            r = ansible_runner.run(
-                private_data_dir=str(pdir), playbook=str(ROOT / "playbooks" / playbook), inventory=sources,
-                envvars=envvars, cmdline=cmdline or None, limit=with_controller(limit), extravars=phase_vars,
-                quiet=True, event_handler=handler, suppress_env_files=True,
-                fact_cache=str(run_dir / "facts"), fact_cache_type="jsonfile",
-            )
-        changed, bad = host_counts(r.stats)
-        res = PhaseResult(phase, "successful" if r.rc == 0 else "failed", r.rc, round(time.monotonic() - t0, 1),
-                          changed, bad, str(pdir))
-        results.append(res)
-        echo(f"    {phase}: {res.status} in {res.seconds} s; changed "
-             f"{sum(changed.values())} task(s) on {len([h for h, n in changed.items() if n])} host(s)"
-             + (f"; failed: {', '.join(bad)}" if bad else ""))
-        if r.rc != 0:
-            break
-    summary = {"pod": pod, "run": stamp, "check": check, "phases": [asdict(x) for x in results]}
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
-    if record:
-        base.mkdir(parents=True, exist_ok=True)
-        (base / "last-run.json").write_text(json.dumps(summary, indent=2))
+            phase_vars = dict(extravars or {})
+            if phase == "acceptance":
+                # results.json (and the report built from it) in this phase's directory of the run
+                phase_vars.setdefault("acceptance_results_dir", str(pdir.resolve()))
+                phase_vars.setdefault("acceptance_run", stamp)
+            with secrets_file(os.environ) as secrets:
+                plan = handed_plan(plans, sources, [str(Path(f).resolve()) for f in extra_files or []], phase_vars,
+                                   secrets, handoff / f"{phase}.json")
+                if plan:
+                    phase_vars[plan_handoff.PLAN_VAR] = str(handoff / f"{phase}.json")
+                # -e @file sources first: the KEY=VALUE and JSON values (extravars) come after them and win
+                cmdline = " ".join((["--check", "--diff"] if check else []) + [a for f in files for a in ("-e", f)]
+                                   + (["-e", shlex.quote(f"@{secrets}")] if secrets else []))
+                r = ansible_runner.run(
+                    private_data_dir=str(pdir), playbook=str(ROOT / "playbooks" / playbook), inventory=sources,
+                    envvars=envvars, cmdline=cmdline or None, limit=with_controller(limit), extravars=phase_vars,
+                    tags=tags or None, skip_tags=skip_tags or None, forks=forks_for(plan),
+                    quiet=True, event_handler=handler, suppress_env_files=True,
+                    fact_cache=str(run_dir / "facts"), fact_cache_type="jsonfile",
+                    # the cancel flag is read between reads of ansible-playbook's output: at least every second
+                    cancel_callback=interrupt.cancel_callback(), settings={"pexpect_timeout": 1},
+                )
+            seconds = round(time.monotonic() - t0, 1)
+            if r.status == "canceled" or interrupt.is_set():
+                # killed before its recap: the changes counted from the events seen so far
+                changed = host_counts(r.stats)[0] if r.stats else dict(seen_changed)
+                res = PhaseResult(phase, "interrupted", r.rc, seconds, changed, [], str(pdir))
+            else:
+                changed, bad = host_counts(r.stats)
+                failures, dark = host_outcome(r.stats)
+                res = PhaseResult(phase, "successful" if r.rc == 0 else "failed", r.rc, seconds, changed, bad,
+                                  str(pdir), dark, failures)
+            results.append(res)
+            progress.phase_end(res)
+            if res.status != "successful":
+                break
+    finally:
+        shutil.rmtree(handoff, ignore_errors=True)
+        if owned:
+            interrupt.__exit__(None, None, None)
+        progress.close()
+        summary = {"pod": pod, "run": stamp, "check": check, "limit": limit, "tags": tags, "skip_tags": skip_tags,
+                   "phases": [asdict(x) for x in results]}
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+        if record and results:
+            base.mkdir(parents=True, exist_ok=True)
+            (base / "last-run.json").write_text(json.dumps(summary, indent=2))
     return results
 
 
