@@ -6,7 +6,8 @@ PLAN_VAR. The pod_plan action plugin uses that plan instead of computing its own
 file's fingerprint matches the run it is in: the same inventory sources with the same contents,
 the same lock files and the same extra vars (which Ansible lays over every host's variables).
 Otherwise (a stale or foreign file, ansible-playbook or AWX run alone) it computes the plan as
-before. Standard library only: the action plugin imports this module in every phase.
+before. Light to import (the action plugin imports it in every phase): only the lock file's naming
+comes from deploy_pod.lock.
 """
 
 from __future__ import annotations
@@ -18,12 +19,6 @@ from pathlib import Path
 
 PLAN_VAR = "deploy_pod_plan_file"
 VERSION = 1
-
-
-def _lock_path(src: Path) -> Path:
-    """pod.yml -> pod.lock.yml, as deploy_pod.lock.lock_path (not imported: this module stays light)."""
-    stem = src.name[: -len(src.suffix)] if src.suffix in (".yml", ".yaml") else src.name
-    return src.with_name(f"{stem}.lock.yml")
 
 
 def _digest_path(h, path: Path) -> None:
@@ -39,6 +34,8 @@ def fingerprint(sources: list[str], extra_vars: dict | None) -> str | None:
     """What the plan was made from: the inventory sources (by real path, with their contents and the
     lock file beside each), and the extra vars, the plan's own variable left out. None when the extra
     vars cannot be written as JSON (the plan is then never handed over)."""
+    from deploy_pod.lock import lock_path  # the lock's name beside each source, as `up` writes it
+
     h = hashlib.sha256(f"deploy-pod plan handoff {VERSION}\0".encode())
     for src in sources:
         path = Path(src)
@@ -46,7 +43,7 @@ def fingerprint(sources: list[str], extra_vars: dict | None) -> str | None:
             path = Path(os.path.realpath(path))
             h.update(b"path\0" + str(path).encode() + b"\0")
             _digest_path(h, path)
-            lock = _lock_path(path)
+            lock = lock_path(path)
             if path.is_file() and lock.is_file():
                 h.update(b"lock\0")
                 _digest_path(h, lock)
