@@ -53,6 +53,12 @@ ansible_facts:
       description: C(netplan) or C(networkmanager).
       type: str
       sample: networkmanager
+    deploy_pod_network_backend_asked:
+      description:
+        - The O(backend) this decision answered; a role that asks the same again can use the fact
+          instead of another round trip (the infiniband and mgmt_network roles of one run do).
+      type: str
+      sample: auto
 why:
   description: What the decision rests on.
   returned: always
@@ -92,7 +98,8 @@ def main() -> None:
     if backend is None:
         module.fail_json(msg=why, why=why, observed=observed)
     module.exit_json(changed=False, why=why, observed=observed,
-                     ansible_facts={"deploy_pod_network_backend": backend})
+                     ansible_facts={"deploy_pod_network_backend": backend,
+                                    "deploy_pod_network_backend_asked": module.params["backend"]})
 
 
 if __name__ == "__main__":
