@@ -35,7 +35,7 @@ EXAMPLES = r"""
 - name: Stop with one table when any host has a problem
   deploy_pod.pod.preflight_report:
     hosts: "{{ groups['dgx'] + groups['ess'] }}"
-    checks: [preflight_ping, preflight_fabric, preflight_gpus]
+    checks: [preflight_fabric, preflight_gpus]
 """
 
 RETURN = r"""
