@@ -1,8 +1,11 @@
 """Run deployment phases through ansible-runner: progress from runner events, artifacts kept per run.
 
 Each phase is one playbook under playbooks/; `deploy-pod up` runs them in order and stops
-at the first failure or interruption (Ctrl-C). Every run leaves artifacts/<pod>/<stamp>/<phase>/
-(ansible-runner's own artifacts: stdout, events, rc), artifacts/<pod>/<stamp>/summary.json and
+at the first failure or interruption (Ctrl-C). Consecutive phases share one ansible-playbook
+(deploy_pod.phasegroup: gates between them keep the stop-at-the-first-failed-phase behaviour);
+acceptance runs alone. Every run leaves artifacts/<pod>/<stamp>/<phase>/ (the phase's stdout
+and events; ansible-runner's own artifacts there for a phase run alone, in <stamp>/phases/ for
+phases run together), artifacts/<pod>/<stamp>/summary.json and
 artifacts/<pod>/last-run.json, which --resume reads to start again at the failed or interrupted
 phase, limited to the failed hosts if asked. What is shown while it runs: deploy_pod.progress.
 """
@@ -23,8 +26,9 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from deploy_pod import plan_handoff
+from deploy_pod import phasegroup, plan_handoff
 from deploy_pod.content import ROOT, ensure_collection_link
+from deploy_pod.phasegroup import group_phases
 from deploy_pod.progress import MAX_MSG_LINES, PlainProgress, progress_line  # noqa: F401 - their home was here
 
 # name, playbook, in order. site.yml imports the same list (tests/unit/test_runner.py).
@@ -310,6 +314,154 @@ def new_run_dir(artifacts: Path | None, pod_file: str) -> Path:
     return (artifacts or Path.cwd() / "artifacts") / Path(pod_file).stem / time.strftime("%Y%m%d-%H%M%S")
 
 
+@dataclass
+class _Run:
+    """What every phase of one run shares."""
+    run_dir: Path
+    progress: object
+    sources: list[str]
+    envvars: dict
+    files: list[str]  # the -e @file sources, quoted for the command line
+    extra_files: list[str]
+    handoff: Path
+    plans: dict
+    interrupt: Interrupt
+    extravars: dict
+    check: bool
+    limit: str | None
+    tags: str | None
+    skip_tags: str | None
+
+    def phase_vars(self, phase: str, pdir: Path) -> dict:
+        out = dict(self.extravars)
+        if phase == "acceptance":
+            # results.json (and the report built from it) in this phase's directory of the run
+            out.setdefault("acceptance_results_dir", str(pdir.resolve()))
+            out.setdefault("acceptance_run", self.run_dir.name)
+        return out
+
+    def run(self, pdir: Path, playbook: Path, phase_vars: dict, handoff_name: str, handler):
+        """One ansible-playbook through ansible-runner, the plan handed over when it can be."""
+        import ansible_runner
+
+        with secrets_file(os.environ) as secrets:
+            plan = handed_plan(self.plans, self.sources, self.extra_files, phase_vars, secrets,
+                               self.handoff / handoff_name)
+            if plan:
+                phase_vars[plan_handoff.PLAN_VAR] = str(self.handoff / handoff_name)
+            # -e @file sources first: the KEY=VALUE and JSON values (extravars) come after them and win
+            cmdline = " ".join((["--check", "--diff"] if self.check else [])
+                               + [a for f in self.files for a in ("-e", f)]
+                               + (["-e", shlex.quote(f"@{secrets}")] if secrets else []))
+            return ansible_runner.run(
+                private_data_dir=str(pdir), playbook=str(playbook), inventory=self.sources,
+                envvars=self.envvars, cmdline=cmdline or None, limit=with_controller(self.limit),
+                extravars=phase_vars, tags=self.tags or None, skip_tags=self.skip_tags or None,
+                forks=forks_for(plan), quiet=True, event_handler=handler, suppress_env_files=True,
+                fact_cache=str(self.run_dir / "facts"), fact_cache_type="jsonfile",
+                # the cancel flag is read between reads of ansible-playbook's output: at least every second
+                cancel_callback=self.interrupt.cancel_callback(), settings={"pexpect_timeout": 1},
+            )
+
+
+def _run_one(group: list[tuple[str, str]], ctx: _Run) -> list[PhaseResult]:
+    """A phase as its own ansible-playbook."""
+    (phase, playbook), = group
+    pdir = ctx.run_dir / phase
+    pdir.mkdir(parents=True, exist_ok=True)
+    ctx.progress.phase_start(phase, playbook, ctx.check)
+    t0 = time.monotonic()
+    seen_changed: dict[str, int] = {}
+
+    def handler(event: dict) -> bool:
+        data = event.get("event_data") or {}
+        if event.get("event") == "runner_on_ok" and (data.get("res") or {}).get("changed"):
+            host = data.get("host") or "?"
+            seen_changed[host] = seen_changed.get(host, 0) + 1
+        ctx.progress.event(event)
+        return True  # keep the event in the artifacts too
+
+    r = ctx.run(pdir, ROOT / "playbooks" / playbook, ctx.phase_vars(phase, pdir), f"{phase}.json", handler)
+    seconds = round(time.monotonic() - t0, 1)
+    if r.status == "canceled" or ctx.interrupt.is_set():
+        # killed before its recap: the changes counted from the events seen so far
+        changed = host_counts(r.stats)[0] if r.stats else dict(seen_changed)
+        res = PhaseResult(phase, "interrupted", r.rc, seconds, changed, [], str(pdir))
+    else:
+        changed, bad = host_counts(r.stats)
+        failures, dark = host_outcome(r.stats)
+        res = PhaseResult(phase, "successful" if r.rc == 0 else "failed", r.rc, seconds, changed, bad,
+                          str(pdir), dark, failures)
+    ctx.progress.phase_end(res)
+    return [res]
+
+
+def _keep_events(pdir: Path, events: list[dict]) -> None:
+    """A phase's own events and stdout under <phase>/artifacts/phase/, where a phase run alone has them."""
+    out = pdir / "artifacts" / "phase"
+    (out / "job_events").mkdir(parents=True, exist_ok=True)
+    for ev in events:
+        (out / "job_events" / f"{ev.get('counter', 0)}-{ev.get('uuid', 'x')}.json").write_text(json.dumps(ev))
+    (out / "stdout").write_text("".join(f"{ev['stdout']}\n" for ev in events if ev.get("stdout")))
+
+
+def _run_group(group: list[tuple[str, str]], ctx: _Run) -> list[PhaseResult]:
+    """Consecutive phases in one ansible-playbook (deploy_pod.phasegroup): one start-up instead of one
+    per phase; each phase still gets its result, its events and its stdout under <phase>/."""
+    books = dict(group)
+    results: list[PhaseResult] = []
+
+    def start(name: str) -> None:
+        ctx.progress.phase_start(name, books[name], ctx.check)
+
+    def end(ph) -> None:
+        failures, dark = phasegroup.outcome(ph)
+        bad = sorted(set(failures + dark) - {"localhost"})
+        pdir = ctx.run_dir / ph.name
+        _keep_events(pdir, ph.events)
+        results.append(PhaseResult(ph.name, "failed" if ph.removed else "successful", 2 if ph.removed else 0,
+                                   ph.seconds, ph.changed, bad, str(pdir), dark, failures))
+        ctx.progress.phase_end(results[-1])
+
+    # the first phase's time includes ansible-playbook's start-up, as a phase run alone does
+    splitter = phasegroup.PhaseSplitter(start, end, ctx.progress.event, started=time.monotonic())
+
+    def handler(event: dict) -> bool:
+        splitter.feed(event)
+        return True
+
+    rundir = ctx.run_dir / "phases"
+    rundir.mkdir(parents=True, exist_ok=True)
+    book = ctx.handoff / "phases.yml"
+    book.write_text(phasegroup.combined_playbook(group, ROOT / "playbooks"))
+    r = ctx.run(rundir, book, dict(ctx.extravars), "phases.json", handler)
+    ph = splitter.close()
+    if ph is not None:  # stopped without reaching its gate: interrupted, or ansible-playbook ended early
+        pdir = ctx.run_dir / ph.name
+        _keep_events(pdir, ph.events)
+        if r.status == "canceled" or ctx.interrupt.is_set():
+            results.append(PhaseResult(ph.name, "interrupted", r.rc, ph.seconds, ph.changed, [], str(pdir)))
+        else:
+            failures, dark = host_outcome(r.stats)
+            bad = sorted((set(failures) | set(dark)) - {"localhost"})
+            results.append(PhaseResult(ph.name, "failed", r.rc or 1, ph.seconds, ph.changed, bad, str(pdir),
+                                       dark, failures or ([] if dark else ["localhost"])))
+        ctx.progress.phase_end(results[-1])
+    elif not results:  # ansible-playbook stopped before the first phase began (a broken playbook)
+        name = group[0][0]
+        pdir = ctx.run_dir / name
+        pdir.mkdir(parents=True, exist_ok=True)
+        status = "interrupted" if r.status == "canceled" or ctx.interrupt.is_set() else "failed"
+        results.append(PhaseResult(name, status, r.rc, 0.0, {}, [], str(rundir),
+                                   [], [] if status == "interrupted" else ["localhost"]))
+        ctx.progress.phase_end(results[-1])
+    elif r.rc != 0 and results[-1].status == "successful" and not (r.status == "canceled" or ctx.interrupt.is_set()):
+        # every gate passed but ansible-playbook says otherwise: do not call the last phase a success
+        last = results[-1]
+        last.status, last.rc, last.failures = "failed", r.rc, last.failures or ["localhost"]
+    return results
+
+
 def run_phases(pod_file: str, inventories: list[str], phases: list[tuple[str, str]], *, check: bool = False,
                limit: str | None = None, extravars: dict | None = None, artifacts: Path | None = None,
                echo: Callable[[str], None] = print, run_dir: Path | None = None,
@@ -326,8 +478,6 @@ def run_phases(pod_file: str, inventories: list[str], phases: list[tuple[str, st
     The inventory is read and the plan computed once per run (plan_once) and handed to every phase as a
     private file (deploy_pod.plan_handoff), which the phases' pod_plan action uses after checking that
     it was made from the same inventory, lock and extra vars; otherwise it computes the plan itself."""
-    import ansible_runner
-
     ensure_collection_link()
     pod = Path(pod_file).stem
     base = (artifacts or Path.cwd() / "artifacts") / pod
@@ -350,66 +500,25 @@ def run_phases(pod_file: str, inventories: list[str], phases: list[tuple[str, st
     files = [shlex.quote(f"@{Path(f).resolve()}") for f in extra_files or []]
     handoff = Path(tempfile.mkdtemp(prefix="deploy-pod-plan."))
     plans: dict[str, dict | None] = {}  # the plan made from exactly these inputs (their fingerprint)
-    plan: dict | None = None
     owned = interrupt is None
     interrupt = interrupt or Interrupt()
     if owned:
         interrupt.__enter__()
+    ctx = _Run(run_dir=run_dir, progress=progress, sources=sources, envvars=envvars, files=files,
+               extra_files=[str(Path(f).resolve()) for f in extra_files or []], handoff=handoff, plans=plans,
+               interrupt=interrupt, extravars=dict(extravars or {}), check=check, limit=limit, tags=tags,
+               skip_tags=skip_tags)
     try:
-        for phase, playbook in phases:
-            pdir = run_dir / phase
-            pdir.mkdir(parents=True, exist_ok=True)
+        for group in group_phases(phases):
             if interrupt.is_set():  # between two phases: the next one is where a resume starts
-                results.append(PhaseResult(phase, "interrupted", None, 0.0, {}, [], str(pdir)))
+                pdir = run_dir / group[0][0]
+                pdir.mkdir(parents=True, exist_ok=True)
+                results.append(PhaseResult(group[0][0], "interrupted", None, 0.0, {}, [], str(pdir)))
                 progress.phase_end(results[-1])
                 break
-            progress.phase_start(phase, playbook, check)
-            t0 = time.monotonic()
-            seen_changed: dict[str, int] = {}
-
-            def handler(event: dict, seen_changed=seen_changed) -> bool:
-                data = event.get("event_data") or {}
-                if event.get("event") == "runner_on_ok" and (data.get("res") or {}).get("changed"):
-                    host = data.get("host") or "?"
-                    seen_changed[host] = seen_changed.get(host, 0) + 1
-                progress.event(event)
-                return True  # keep the event in the artifacts too
-
-            phase_vars = dict(extravars or {})
-            if phase == "acceptance":
-                # results.json (and the report built from it) in this phase's directory of the run
-                phase_vars.setdefault("acceptance_results_dir", str(pdir.resolve()))
-                phase_vars.setdefault("acceptance_run", stamp)
-            with secrets_file(os.environ) as secrets:
-                plan = handed_plan(plans, sources, [str(Path(f).resolve()) for f in extra_files or []], phase_vars,
-                                   secrets, handoff / f"{phase}.json")
-                if plan:
-                    phase_vars[plan_handoff.PLAN_VAR] = str(handoff / f"{phase}.json")
-                # -e @file sources first: the KEY=VALUE and JSON values (extravars) come after them and win
-                cmdline = " ".join((["--check", "--diff"] if check else []) + [a for f in files for a in ("-e", f)]
-                                   + (["-e", shlex.quote(f"@{secrets}")] if secrets else []))
-                r = ansible_runner.run(
-                    private_data_dir=str(pdir), playbook=str(ROOT / "playbooks" / playbook), inventory=sources,
-                    envvars=envvars, cmdline=cmdline or None, limit=with_controller(limit), extravars=phase_vars,
-                    tags=tags or None, skip_tags=skip_tags or None, forks=forks_for(plan),
-                    quiet=True, event_handler=handler, suppress_env_files=True,
-                    fact_cache=str(run_dir / "facts"), fact_cache_type="jsonfile",
-                    # the cancel flag is read between reads of ansible-playbook's output: at least every second
-                    cancel_callback=interrupt.cancel_callback(), settings={"pexpect_timeout": 1},
-                )
-            seconds = round(time.monotonic() - t0, 1)
-            if r.status == "canceled" or interrupt.is_set():
-                # killed before its recap: the changes counted from the events seen so far
-                changed = host_counts(r.stats)[0] if r.stats else dict(seen_changed)
-                res = PhaseResult(phase, "interrupted", r.rc, seconds, changed, [], str(pdir))
-            else:
-                changed, bad = host_counts(r.stats)
-                failures, dark = host_outcome(r.stats)
-                res = PhaseResult(phase, "successful" if r.rc == 0 else "failed", r.rc, seconds, changed, bad,
-                                  str(pdir), dark, failures)
-            results.append(res)
-            progress.phase_end(res)
-            if res.status != "successful":
+            run = _run_group if len(group) > 1 else _run_one
+            results += run(group, ctx)
+            if results[-1].status != "successful":
                 break
     finally:
         shutil.rmtree(handoff, ignore_errors=True)

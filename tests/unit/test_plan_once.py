@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy_pod import plan_handoff, runner
+from deploy_pod import phasegroup, plan_handoff, runner
 from deploy_pod.inventory import load_pod
 from deploy_pod.plan_handoff import PLAN_VAR, fingerprint, read, write
 from deploy_pod.planner import make_plan
@@ -97,7 +97,18 @@ class _Result:
     stats = {"changed": {}, "failures": {}, "dark": {}}
 
 
+def gate_events(names: list[str]) -> list[dict]:
+    """What the gates of a combined playbook (deploy_pod.phasegroup) say when no host failed."""
+    out = []
+    for name in [*names, phasegroup.END]:
+        out.append({"event": "playbook_on_play_start", "event_data": {"play": phasegroup.GATE + name}})
+        out.append({"event": "runner_on_ok", "event_data": {"task": "Hosts that failed or were unreachable so far",
+                                                            "host": "localhost", "res": {"msg": []}}})
+    return out
+
+
 def test_run_phases_computes_the_plan_once_and_hands_it_to_every_phase(pod, tmp_path, monkeypatch):
+    """preflight and base share one ansible-playbook, acceptance runs alone: one plan for both runs."""
     import ansible_runner
 
     calls, seen = [], []
@@ -110,15 +121,21 @@ def test_run_phases_computes_the_plan_once_and_hands_it_to_every_phase(pod, tmp_
     def fake_run(**kw):
         path = kw["extravars"][PLAN_VAR]
         seen.append({"forks": kw["forks"], "path": path, "mode": stat.S_IMODE(Path(path).stat().st_mode),
-                     "plan": read(path, kw["inventory"], kw["extravars"])})
+                     "plan": read(path, kw["inventory"], kw["extravars"]), "playbook": kw["playbook"]})
+        if kw["playbook"].endswith("phases.yml"):
+            for ev in gate_events(["preflight", "base"]):
+                kw["event_handler"](ev)
         return _Result()
 
     monkeypatch.setattr(runner, "plan_once", counting)
     monkeypatch.setattr(ansible_runner, "run", fake_run)
-    results = runner.run_phases(str(pod), [], [("preflight", "preflight.yml"), ("base", "base.yml")],
+    results = runner.run_phases(str(pod), [], [("preflight", "preflight.yml"), ("base", "base.yml"),
+                                                ("acceptance", "acceptance.yml")],
                                 extravars={"scale_timeout": 60}, artifacts=tmp_path / "artifacts",
                                 echo=lambda line: None, record=False)
-    assert [r.status for r in results] == ["successful", "successful"]
+    assert [(r.phase, r.status) for r in results] == [
+        ("preflight", "successful"), ("base", "successful"), ("acceptance", "successful")]
+    assert [Path(s["playbook"]).name for s in seen] == ["phases.yml", "acceptance.yml"]
     assert len(calls) == 1  # the inventory read and the plan computed once for the run
     plan = the_action_plan(pod)
     assert [s["plan"] for s in seen] == [plan, plan]

@@ -139,6 +139,67 @@ def test_an_unreachable_host_maps_to_3_and_a_failure_to_1(tmp_path, content):
     assert "      failed: localhost: broken\n        second line" in lines
 
 
+def test_phases_in_one_playbook_keep_their_own_results(tmp_path, content):
+    """Consecutive phases share one ansible-playbook (deploy_pod.phasegroup): each still gets its
+    result, changed count, events and stdout; a host that fails in one stops the run before the next,
+    whose tasks never run."""
+    marker = tmp_path / "third-ran"
+    change = """- name: Change
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Report a change
+      ansible.builtin.command: /bin/true
+"""
+    ping = """- name: Ping
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Ping
+      ansible.builtin.ping:
+"""
+    third = f"""- name: Third
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Leave a mark
+      ansible.builtin.file: {{path: "{marker}", state: touch}}
+"""
+    inv = tmp_path / "pod.ini"
+    inv.write_text(LOCAL)
+    lines: list[str] = []
+    results = runner.run_phases(str(inv), [], content(one=change, two=QUICK, three=third),
+                                artifacts=tmp_path / "art", echo=lines.append)
+    assert [(r.phase, r.status, r.changed) for r in results] == [
+        ("one", "successful", {"localhost": 1}), ("two", "successful", {}), ("three", "successful", {"localhost": 1})]
+    assert marker.exists() and runner.exit_code(results) == 0
+    assert [line for line in lines if line.startswith("==> phase")] == [
+        "==> phase one (one.yml)", "==> phase two (two.yml)", "==> phase three (three.yml)"]
+    assert not any("deploy-pod phase" in line for line in lines)  # the gates are not shown
+    two = Path(results[1].artifacts) / "artifacts" / "phase"
+    assert "Say hello" in (two / "stdout").read_text() and "Report a change" not in (two / "stdout").read_text()
+    assert {json.loads(f.read_text())["event_data"].get("task") for f in (two / "job_events").glob("*.json")} \
+        >= {"Say hello"}
+
+    marker.unlink()
+    inv.write_text(LOCAL + "ghost ansible_host=127.0.0.1 ansible_port=1 ansible_connection=ssh ansible_user=nobody\n")
+    results = runner.run_phases(str(inv), [], content(one=ping, two=QUICK, three=third),
+                                artifacts=tmp_path / "art", echo=lines.append)
+    assert [(r.phase, r.status) for r in results] == [("one", "failed")]
+    assert results[0].unreachable == ["ghost"] and results[0].failures == [] and runner.exit_code(results) == 3
+    assert not marker.exists()
+
+    fail = change + """    - name: Fail
+      ansible.builtin.fail: {msg: broken}
+"""
+    results = runner.run_phases(str(tmp_path / "pod.ini"), [], content(one=QUICK, two=fail, three=third),
+                                artifacts=tmp_path / "art", echo=lines.append)
+    assert [(r.phase, r.status) for r in results] == [("one", "successful"), ("two", "failed")]
+    assert results[1].failures == ["localhost"] and runner.exit_code(results) == 1
+    assert runner.resume_point(tmp_path / "art", str(inv)) == ("two", [])
+    assert not marker.exists()
+
+
 @pytest.fixture
 def probed(monkeypatch):
     """The reachability probe answers 'all reachable' (the example pod's hosts do not exist); its calls."""
