@@ -17,9 +17,10 @@ canisters, 12 DGX, the same two IB switches). Each is brought up (`deploy-pod si
 deployed through ngc once (not measured), unless --deployed says the pods in --workdir already are.
 
 Then, --repeat times, back to back on the same pod:
-- ours: `deploy-pod up POD --twin --phase ...` (the runner, ansible.cfg, the plan handed over):
-  seconds per phase from the run's summary.json, and the wall clock of the whole command
-  (the reachability probe, the lock, the live read after the Scale phases included);
+- ours: `deploy-pod up POD --twin --phase ...` (the runner: the phases in one ansible-playbook with
+  gates between them, ansible.cfg, the plan handed over): seconds per phase from the run's
+  summary.json (the first phase's include ansible-playbook's start-up), and the wall clock of the
+  whole command (the reachability probe, the lock, the live read after the Scale phases included);
 - baseline: the same playbooks through ansible-runner, one ansible-playbook per phase, with a
   minimal ansible.cfg (collections_path and roles_path only): ansible-core's defaults otherwise
   (forks 5, no pipelining, implicit gathering, no fact cache, linear strategy where the play says

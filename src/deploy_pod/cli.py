@@ -438,9 +438,11 @@ def _run(pod_file, inventories, twin, phases, start, resume, failed_hosts, check
     level = "quiet" if quiet else "verbose" if verbose else "normal"
     progress = make_progress(as_json=as_json, level=level, tty=sys.stdout.isatty(), echo=click.echo,
                              err=lambda line: click.echo(line, err=True))
+    # the cluster read back in the same ansible-playbook as the last phases (_record_live)
+    live_out = run_dir / "live" / "live.json" if not check and {p for p, _ in chosen} & LIVE_PHASES else None
     results = run_phases(pod_file, extra, chosen, check=check, limit=limit, artifacts=Path(artifacts),
                          extravars=extravars, echo=click.echo, run_dir=run_dir, tags=tags, skip_tags=skip_tags,
-                         extra_files=files, progress=progress)
+                         extra_files=files, progress=progress, live_out=live_out)
     code = exit_code(results)
     failed = [r for r in results if r.status != "successful"]
     out("")
@@ -450,7 +452,7 @@ def _run(pod_file, inventories, twin, phases, start, resume, failed_hosts, check
     verdict = None
     if not failed:
         if not check and {r.phase for r in results} & LIVE_PHASES:
-            _record_live(pod_file, pod, extra, run_dir, out)
+            _record_live(pod_file, pod, extra, run_dir, out, live_out)
         measured = [r for r in results if r.phase == "acceptance" and not check]
         if measured:
             results_file = Path(measured[0].artifacts) / "results.json"
@@ -503,11 +505,14 @@ def _record_lock(pod_file: str, pod, echo=click.echo) -> None:
     echo(f"lock: {lock_path(pod_file)}")
 
 
-def _record_live(pod_file: str, pod, inventories: list[str], run_dir, echo=click.echo) -> None:
+def _record_live(pod_file: str, pod, inventories: list[str], run_dir, echo=click.echo, read=None) -> None:
+    """The live designations and failure groups into the lock: from `read` (a Path) when the run read the
+    cluster after its last phase, otherwise read now (playbooks/live.yml)."""
     from deploy_pod.day2 import Day2Error, read_live, record_lock
 
     try:
-        facts = read_live(pod_file, inventories, run_dir, echo)
+        facts = json.loads(read.read_text()) if read and read.is_file() else read_live(pod_file, inventories,
+                                                                                         run_dir, echo)
     except Day2Error as exc:
         click.echo(f"deploy-pod: the lock keeps the planned values: {exc}", err=True)
         return

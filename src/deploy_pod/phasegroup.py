@@ -63,13 +63,15 @@ def _gate(name: str, stop: bool) -> str:
     return text
 
 
-def combined_playbook(phases: list[tuple[str, str]], playbooks: Path) -> str:
-    """The playbook that runs `phases` (name, file under `playbooks`) in one ansible-playbook."""
+def combined_playbook(phases: list[tuple[str, str]], playbooks: Path, then: list[str] = ()) -> str:
+    """The playbook that runs `phases` (name, file under `playbooks`) in one ansible-playbook, and after
+    them, when every phase succeeded, the playbooks `then` (read-only helpers: the live read of `up`)."""
     parts = ["---\n# written by deploy-pod for one run (deploy_pod.phasegroup): the phases with a gate before each\n"]
     for i, (name, book) in enumerate(phases):
         parts.append(_gate(name, stop=i > 0))
         parts.append(f"- ansible.builtin.import_playbook: \"{(playbooks / book).resolve()}\"\n")
-    parts.append(_gate(END, stop=False))
+    parts.append(_gate(END, stop=bool(then)))
+    parts += [f"- ansible.builtin.import_playbook: \"{(playbooks / book).resolve()}\"\n" for book in then]
     return "".join(parts)
 
 
@@ -95,6 +97,8 @@ class PhaseSplitter:
         self.current: Phase | None = None
         self.ended: list[Phase] = []
         self._in_gate: str | None = None
+        self._done = False  # past the last gate: the helpers that follow the phases
+        self.after_failed = False  # one of those failed (not a phase: the caller says so on its own)
 
     def feed(self, event: dict) -> None:
         kind = event.get("event")
@@ -108,6 +112,9 @@ class PhaseSplitter:
         if self._in_gate is not None:
             if kind == "runner_on_ok" and data.get("task") == "Hosts that failed or were unreachable so far":
                 self._gate_says(self._in_gate, list((data.get("res") or {}).get("msg") or []))
+            return
+        if self._done:
+            self.after_failed |= kind in ("runner_on_failed", "runner_on_unreachable")
             return
         if self.current is None:
             return  # playbook_on_start, before the first gate
@@ -132,7 +139,9 @@ class PhaseSplitter:
             self.on_end(ph)
             if removed:
                 return  # the gate stops the playbook here
-        if gate != END and not removed:
+        if gate == END:
+            self._done = True
+        elif not removed:
             self.current = Phase(gate)
             if self._first_started is not None:
                 self.current.started, self._first_started = self._first_started, None

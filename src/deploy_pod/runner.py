@@ -282,7 +282,7 @@ def plan_once(sources: list[str], extra: dict) -> dict | None:
 
 
 # extra vars the runner sets per phase: never an input of the plan (not pod fields)
-RUNNER_VARS = {"acceptance_results_dir", "acceptance_run", plan_handoff.PLAN_VAR}
+RUNNER_VARS = {"acceptance_results_dir", "acceptance_run", "deploy_pod_live_out", plan_handoff.PLAN_VAR}
 
 
 def handed_plan(plans: dict, sources: list[str], files: list[str], phase_vars: dict, secrets: Path | None,
@@ -331,6 +331,8 @@ class _Run:
     limit: str | None
     tags: str | None
     skip_tags: str | None
+    live_out: Path | None = None  # where the live read after the last phase writes the cluster (JSON)
+    last: tuple[str, str] | None = None  # the run's last phase
 
     def phase_vars(self, phase: str, pdir: Path) -> dict:
         out = dict(self.extravars)
@@ -433,8 +435,14 @@ def _run_group(group: list[tuple[str, str]], ctx: _Run) -> list[PhaseResult]:
     rundir = ctx.run_dir / "phases"
     rundir.mkdir(parents=True, exist_ok=True)
     book = ctx.handoff / "phases.yml"
-    book.write_text(phasegroup.combined_playbook(group, ROOT / "playbooks"))
-    r = ctx.run(rundir, book, dict(ctx.extravars), "phases.json", handler)
+    phase_vars = dict(ctx.extravars)
+    then = []
+    if ctx.live_out and group[-1] == ctx.last:
+        # the cluster read back after the last phase in the same ansible-playbook (no start-up of its own)
+        then, phase_vars["deploy_pod_live_out"] = ["live_read.yml"], str(ctx.live_out.resolve())
+        ctx.live_out.parent.mkdir(parents=True, exist_ok=True)
+    book.write_text(phasegroup.combined_playbook(group, ROOT / "playbooks", then))
+    r = ctx.run(rundir, book, phase_vars, "phases.json", handler)
     ph = splitter.close()
     if ph is not None:  # stopped without reaching its gate: interrupted, or ansible-playbook ended early
         pdir = ctx.run_dir / ph.name
@@ -455,7 +463,8 @@ def _run_group(group: list[tuple[str, str]], ctx: _Run) -> list[PhaseResult]:
         results.append(PhaseResult(name, status, r.rc, 0.0, {}, [], str(rundir),
                                    [], [] if status == "interrupted" else ["localhost"]))
         ctx.progress.phase_end(results[-1])
-    elif r.rc != 0 and results[-1].status == "successful" and not (r.status == "canceled" or ctx.interrupt.is_set()):
+    elif (r.rc != 0 and results[-1].status == "successful" and not splitter.after_failed
+          and not (r.status == "canceled" or ctx.interrupt.is_set())):
         # every gate passed but ansible-playbook says otherwise: do not call the last phase a success
         last = results[-1]
         last.status, last.rc, last.failures = "failed", r.rc, last.failures or ["localhost"]
@@ -467,13 +476,15 @@ def run_phases(pod_file: str, inventories: list[str], phases: list[tuple[str, st
                echo: Callable[[str], None] = print, run_dir: Path | None = None,
                record: bool = True, tags: str | None = None, skip_tags: str | None = None,
                extra_files: list[str] | None = None, progress=None,
-               interrupt: Interrupt | None = None) -> list[PhaseResult]:
+               interrupt: Interrupt | None = None, live_out: Path | None = None) -> list[PhaseResult]:
     """Run the phases in order, stopping at the first failure or interruption. run_dir: where this run's
     artifacts go (default artifacts/<pod>/<stamp>); record: write last-run.json, which `up --resume` reads.
     tags/skip_tags: ansible-playbook's --tags/--skip-tags (within each phase); extra_files: `-e @file`
     sources, passed by path (their values never land in the artifacts); progress: what shows the events
     (deploy_pod.progress; default plain lines through echo); interrupt: the SIGINT/SIGTERM flag (default:
-    one installed for the run).
+    one installed for the run); live_out: when the last phases share one ansible-playbook, the running
+    cluster is read after them in it (playbooks/live_read.yml) and written there as JSON, when they
+    all succeeded (the caller reads it back the slow way when the file is not there).
 
     The inventory is read and the plan computed once per run (plan_once) and handed to every phase as a
     private file (deploy_pod.plan_handoff), which the phases' pod_plan action uses after checking that
@@ -507,7 +518,7 @@ def run_phases(pod_file: str, inventories: list[str], phases: list[tuple[str, st
     ctx = _Run(run_dir=run_dir, progress=progress, sources=sources, envvars=envvars, files=files,
                extra_files=[str(Path(f).resolve()) for f in extra_files or []], handoff=handoff, plans=plans,
                interrupt=interrupt, extravars=dict(extravars or {}), check=check, limit=limit, tags=tags,
-               skip_tags=skip_tags)
+               skip_tags=skip_tags, live_out=live_out, last=phases[-1] if phases else None)
     try:
         for group in group_phases(phases):
             if interrupt.is_set():  # between two phases: the next one is where a resume starts

@@ -97,3 +97,18 @@ def test_the_first_phase_counts_from_the_start_of_ansible_playbook():
         s.feed(ev)
     assert s.current.started == 0.0
     assert phasegroup.Phase("x").started > 0
+
+
+def test_helpers_after_the_phases_run_only_when_every_phase_succeeded(tmp_path):
+    plays = yaml.safe_load(combined_playbook([("clients", "clients.yml")], tmp_path, then=["live_read.yml"]))
+    assert [p.get("name") or Path(p["ansible.builtin.import_playbook"]).name for p in plays] == [
+        GATE + "clients", "clients.yml", GATE + END, "live_read.yml"]
+    assert len(plays[2]["tasks"]) == 2  # the last gate stops before the helper when the last phase failed
+
+
+def test_a_failing_helper_after_the_phases_is_not_a_phase_failure():
+    s, started, ended, _ = split([*gate("clients"), task("runner_on_ok", "dgx01"), *gate(END),
+                                  task("runner_on_failed", "localhost", task_name="Read the cluster (read-only)")])
+    assert [(p.name, p.removed) for p in ended] == [("clients", [])]
+    assert s.after_failed and s.close() is None
+    assert len(ended[0].events) == 2  # the helper's events are not the phase's
