@@ -14,7 +14,8 @@ as its profile says whatever the state of the pod.
 Pods: the 4-host example twin (inventories/examples/twin.yml: 2 DGX, one ESS unit) as `bconv`
 on 10.87/10.88, and a generated 16-host one as `bconv16` on 10.89/10.90 (2 ESS units = 4
 canisters, 12 DGX, the same two IB switches). Each is brought up (`deploy-pod sim up`) and
-deployed through ngc once (not measured), unless --deployed says the pods in --workdir already are.
+deployed through ngc once (not measured), unless --deployed says the pods in --workdir already are
+(they are then left up, whatever --keep says).
 
 Then, --repeat times, back to back on the same pod:
 - ours: `deploy-pod up POD --twin --phase ...` (the runner: the phases in one ansible-playbook with
@@ -26,7 +27,12 @@ Then, --repeat times, back to back on the same pod:
   (forks 5, no pipelining, implicit gathering, no fact cache, linear strategy where the play says
   nothing), and the plan computed by every phase.
 Reported: seconds per phase (median over the repeats), ours/baseline ratios, changed tasks (must
-be 0), and the top time sinks from the runner events (job_events: task, host, duration).
+be 0), the top time sinks from the runner events (job_events: task, host, duration), and the
+CPU-seconds of our run: the machine's (/proc/stat), the controller's share (deploy-pod and its
+children: ansible-playbook, workers, ssh) and the rest, the modules in the twin's hosts. On the twin
+every host's modules share this machine's cores, so the machine's CPU-seconds over the core count
+bound the run from below; on real hardware each host runs its own, and the controller's share is
+what grows with the pod.
 
 On 2 shared cores the figures move with the load: compare only runs taken back to back; the
 load average before each run is printed with it.
@@ -92,6 +98,22 @@ def cli(*args: str, timeout: float = 3600) -> subprocess.CompletedProcess:
                           text=True, timeout=timeout)
 
 
+def cpu_busy() -> float:
+    """CPU-seconds this machine has been busy (every process, the twin's containers included): /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    """CPU-seconds of this process's finished children and their descendants: the controller side
+    (deploy-pod, ansible-playbook, its workers, ssh), not the modules running in the containers."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def load() -> str:
     return "load {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
 
@@ -122,9 +144,11 @@ def changed_of(evs: list[dict]) -> int:
 
 def run_ours(pod: Path, artifacts: Path) -> dict:
     before = load()
+    busy0, ctl0 = cpu_busy(), children_cpu()
     t0 = time.monotonic()
     r = cli("up", str(pod), "--twin", "--artifacts", str(artifacts), "-q", *phase_args())
     wall = time.monotonic() - t0
+    cpu = {"machine": round(cpu_busy() - busy0, 1), "controller": round(children_cpu() - ctl0, 1)}
     if r.returncode != 0:
         sys.exit(f"deploy-pod up {pod.stem} failed:\n{r.stdout[-3000:]}\n{r.stderr[-2000:]}")
     last = json.loads((artifacts / pod.stem / "last-run.json").read_text())
@@ -133,7 +157,7 @@ def run_ours(pod: Path, artifacts: Path) -> dict:
         evs = events(Path(p["artifacts"]))
         phases[p["phase"]] = {"seconds": p["seconds"], "changed": sum(p["changed"].values())}
         tasks += task_times(evs, p["phase"])
-    return {"wall": round(wall, 1), "load": before, "phases": phases, "tasks": tasks}
+    return {"wall": round(wall, 1), "load": before, "phases": phases, "tasks": tasks, "cpu": cpu}
 
 
 def run_baseline(pod: Path, workdir: Path, artifacts: Path) -> dict:
@@ -179,6 +203,16 @@ def run_baseline(pod: Path, workdir: Path, artifacts: Path) -> dict:
     return {"wall": round(time.monotonic() - t_all, 1), "load": before, "phases": phases, "tasks": tasks}
 
 
+def cpu_of(runs: list[dict]) -> dict[str, float] | None:
+    """Median CPU-seconds of runs (machine, controller, the twin's hosts = the rest); None for runs
+    measured before the benchmark counted CPU."""
+    if not all("cpu" in r for r in runs):
+        return None
+    out = {k: statistics.median(r["cpu"][k] for r in runs) for k in ("machine", "controller")}
+    out["hosts"] = max(0.0, out["machine"] - out["controller"])
+    return out
+
+
 def median_phases(runs: list[dict]) -> dict[str, float]:
     return {p: statistics.median(r["phases"][p]["seconds"] for r in runs) for p in PHASES}
 
@@ -197,11 +231,23 @@ def table(results: dict) -> list[str]:
         lines.append(f"  {'phases total':<14}{to:>8.1f}{tb:>8.1f}{to / tb:>7.2f}")
         wall = statistics.median(r["wall"] for r in res["ours"])
         lines.append(f"  `deploy-pod up` wall clock (probe, lock, live read included): {wall:.1f} s")
+        cpu = cpu_of(res["ours"])
+        if cpu:
+            lines.append(f"  CPU-seconds of that run: {cpu['machine']:.1f} on the machine, {cpu['controller']:.1f} of "
+                         f"them on the controller (deploy-pod, ansible-playbook, ssh), {cpu['hosts']:.1f} in the "
+                         f"twin's hosts; {os.cpu_count()} cores: no schedule finishes below "
+                         f"{cpu['machine'] / os.cpu_count():.1f} s here")
     if len(results) == 2:
         (h1, r1), (h2, r2) = results.items()
         o1, o2 = (sum(median_phases(r["ours"]).values()) for r in (r1, r2))
         b1, b2 = (sum(median_phases(r["baseline"]).values()) for r in (r1, r2))
         lines.append(f"growth {h1} -> {h2} hosts: ours {o2 / o1:.2f}x, baseline {b2 / b1:.2f}x")
+        c1, c2 = cpu_of(r1["ours"]), cpu_of(r2["ours"])
+        if c1 and c2:
+            # on real hardware every host runs its own modules: what the pods share is the controller
+            lines.append(f"growth of CPU-seconds {h1} -> {h2} hosts: machine {c2['machine'] / c1['machine']:.2f}x, "
+                         f"controller {c2['controller'] / c1['controller']:.2f}x, per twin host "
+                         f"{(c2['hosts'] / h2) / (c1['hosts'] / h1):.2f}x")
     return lines
 
 
@@ -279,8 +325,6 @@ def main() -> int:
                     r = cli("up", str(pod), "--twin", "--artifacts", str(artifacts), "-q", *phase_args())
                     if r.returncode != 0:
                         sys.exit(f"first deploy of {pod.stem} failed:\n{r.stdout[-3000:]}\n{r.stderr[-2000:]}")
-                else:
-                    pods.append(pod)
                 res = results.setdefault(hosts, {"ours": [], "baseline": []})
                 for _ in range(args.repeat):
                     res["ours"].append(run_ours(pod, artifacts))
