@@ -104,7 +104,6 @@ persistent_file:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.deploy_pod.pod.plugins.module_utils.kmod import (
@@ -115,6 +114,7 @@ from ansible_collections.deploy_pod.pod.plugins.module_utils.kmod import (
     parse_lsmod,
     valid_name,
 )
+from ansible_collections.deploy_pod.pod.plugins.module_utils.textfile import read_text, write_text
 
 FILE_HEADER = "Managed by Ansible (deploy_pod.pod.kernel_module): loaded at boot by systemd-modules-load"
 
@@ -138,27 +138,8 @@ def read_loaded(module: AnsibleModule, lsmod: str) -> dict:
     return {}  # not reached
 
 
-def read_file(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        return None
 
 
-def write_file(module: AnsibleModule, path: str, content: str) -> None:
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        os.makedirs(directory, mode=0o755)
-    fd, tmp = tempfile.mkstemp(prefix=".kernel_module.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(content)
-        os.chmod(tmp, 0o644)
-        module.atomic_move(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def run_modprobe(module: AnsibleModule, modprobe: str, name: str, remove: bool) -> None:
@@ -192,7 +173,7 @@ def main():
     load_change = loaded_before != want_loaded
 
     conf = os.path.join(p["modules_load_dir"], f"{name}.conf") if p["persistent"] else None
-    file_before = read_file(conf) if conf else None
+    file_before = read_text(conf) if conf else None
     file_after = (modules_load_content(name, FILE_HEADER) if want_loaded else None) if conf else file_before
     file_change = bool(conf) and file_before != file_after
 
@@ -230,7 +211,7 @@ def main():
         if file_after is None:
             os.unlink(conf)
         else:
-            write_file(module, conf, file_after)
+            write_text(module, conf, file_after)
     module.exit_json(**result)
 
 

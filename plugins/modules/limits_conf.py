@@ -100,7 +100,6 @@ entries_changed:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.deploy_pod.pod.plugins.module_utils.limits_conf import (
@@ -110,32 +109,7 @@ from ansible_collections.deploy_pod.pod.plugins.module_utils.limits_conf import 
     check_entries,
     plan_file,
 )
-
-
-def read_file(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        return None
-
-
-def write_file(module: AnsibleModule, path: str, content: str) -> None:
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        os.makedirs(directory, mode=0o755)
-    creating = not os.path.exists(path)
-    fd, tmp = tempfile.mkstemp(prefix=".limits_conf.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(content)
-        os.chmod(tmp, 0o644)
-        module.atomic_move(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    if creating:  # atomic_move gives a new file 0666 & ~umask
-        os.chmod(path, 0o644)
+from ansible_collections.deploy_pod.pod.plugins.module_utils.textfile import read_text, write_text
 
 
 def main():
@@ -159,7 +133,7 @@ def main():
         module.fail_json(msg=str(exc))
     path = os.path.realpath(p["path"])  # keep a symbolic link a link
 
-    before = read_file(path)
+    before = read_text(path)
     after, changed = plan_file(before, entries, p["comment"])
     file_change = after != before
     result = {"changed": file_change, "entries_changed": changed}
@@ -167,7 +141,7 @@ def main():
         result["diff"] = {"before_header": path if before is not None else f"{path} (absent)",
                           "after_header": path, "before": before or "", "after": after or ""}
     if file_change and not module.check_mode:
-        write_file(module, path, after)
+        write_text(module, path, after)
     module.exit_json(**result)
 
 

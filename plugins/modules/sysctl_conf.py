@@ -123,7 +123,6 @@ keys_set_running:
 """
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.deploy_pod.pod.plugins.module_utils.sysctl_conf import (
@@ -133,34 +132,13 @@ from ansible_collections.deploy_pod.pod.plugins.module_utils.sysctl_conf import 
     normalize_value,
     plan_file,
 )
+from ansible_collections.deploy_pod.pod.plugins.module_utils.textfile import read_text, write_text
 
 FILE_HEADER = "Managed by Ansible (deploy_pod.pod.sysctl_conf)"
 
 
-def read_file(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
-    except FileNotFoundError:
-        return None
 
 
-def write_file(module: AnsibleModule, path: str, content: str) -> None:
-    directory = os.path.dirname(path)
-    if not os.path.isdir(directory):
-        os.makedirs(directory, mode=0o755)
-    creating = not os.path.exists(path)
-    fd, tmp = tempfile.mkstemp(prefix=".sysctl_conf.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(content)
-        os.chmod(tmp, 0o644)
-        module.atomic_move(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    if creating:  # atomic_move gives a new file 0666 & ~umask
-        os.chmod(path, 0o644)
 
 
 def read_running(module: AnsibleModule, proc: str, key: str, ignore: bool) -> str | None:
@@ -195,7 +173,7 @@ def main():
         module.fail_json(msg=f"values: {exc}")
     path = os.path.realpath(p["path"])  # keep a symbolic link a link
 
-    before = read_file(path)
+    before = read_text(path)
     after, keys_in_file, ignore = plan_file(before, values, FILE_HEADER)
     file_change = after != before
 
@@ -247,7 +225,7 @@ def main():
             module.fail_json(msg=f"{key}: wrote {values[key]!r} to {proc} but read back {got!r}",
                              **{**result, "file_changed": False, "keys_set_running": done})
     if file_change:
-        write_file(module, path, after)
+        write_text(module, path, after)
     module.exit_json(**result)
 
 
