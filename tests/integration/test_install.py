@@ -183,9 +183,10 @@ print("RESULT " + json.dumps([[r.phase, r.status, r.rc] for r in res]))
     assert r.returncode == 0, r.stdout + r.stderr
     result = json.loads(r.stdout.split("RESULT ", 1)[1])
     assert result == [["validate", "successful", 0], ["plan", "successful", 0]], r.stdout
-    # the tasks that ran are the installed copy's
+    # the tasks that ran are the installed copy's (each phase's own events: the run's gate plays
+    # live in the combined playbook the runner writes, deploy_pod.phasegroup)
     paths = set()
-    for ev in art.glob("twin/*/*/artifacts/*/job_events/*.json"):
+    for ev in [e for phase in ("validate", "plan") for e in art.glob(f"twin/*/{phase}/artifacts/*/job_events/*.json")]:
         tp = json.loads(ev.read_text()).get("event_data", {}).get("task_path")
         if tp:
             paths.add(tp.rsplit(":", 1)[0])
