@@ -321,8 +321,7 @@ class _Run:
     progress: object
     sources: list[str]
     envvars: dict
-    files: list[str]  # the -e @file sources, quoted for the command line
-    extra_files: list[str]
+    extra_files: list[str]  # the -e @file sources, resolved
     handoff: Path
     plans: dict
     interrupt: Interrupt
@@ -353,7 +352,7 @@ class _Run:
                 phase_vars[plan_handoff.PLAN_VAR] = str(self.handoff / handoff_name)
             # -e @file sources first: the KEY=VALUE and JSON values (extravars) come after them and win
             cmdline = " ".join((["--check", "--diff"] if self.check else [])
-                               + [a for f in self.files for a in ("-e", f)]
+                               + [a for f in self.extra_files for a in ("-e", shlex.quote(f"@{f}"))]
                                + (["-e", shlex.quote(f"@{secrets}")] if secrets else []))
             return ansible_runner.run(
                 private_data_dir=str(pdir), playbook=str(playbook), inventory=self.sources,
@@ -407,6 +406,12 @@ def _keep_events(pdir: Path, events: list[dict]) -> None:
     (out / "stdout").write_text("".join(f"{ev['stdout']}\n" for ev in events if ev.get("stdout")))
 
 
+def _resumable(failures: list[str], dark: list[str]) -> list[str]:
+    """The hosts `--resume --failed-hosts` limits to: failed or unreachable, never localhost (it only runs
+    the controller-side checks)."""
+    return sorted((set(failures) | set(dark)) - {"localhost"})
+
+
 def _run_group(group: list[tuple[str, str]], ctx: _Run) -> list[PhaseResult]:
     """Consecutive phases in one ansible-playbook (deploy_pod.phasegroup): one start-up instead of one
     per phase; each phase still gets its result, its events and its stdout under <phase>/."""
@@ -418,7 +423,7 @@ def _run_group(group: list[tuple[str, str]], ctx: _Run) -> list[PhaseResult]:
 
     def end(ph) -> None:
         failures, dark = phasegroup.outcome(ph)
-        bad = sorted(set(failures + dark) - {"localhost"})
+        bad = _resumable(failures, dark)
         pdir = ctx.run_dir / ph.name
         _keep_events(pdir, ph.events)
         results.append(PhaseResult(ph.name, "failed" if ph.removed else "successful", 2 if ph.removed else 0,
@@ -444,27 +449,27 @@ def _run_group(group: list[tuple[str, str]], ctx: _Run) -> list[PhaseResult]:
     book.write_text(phasegroup.combined_playbook(group, ROOT / "playbooks", then))
     r = ctx.run(rundir, book, phase_vars, "phases.json", handler)
     ph = splitter.close()
+    stopped = r.status == "canceled" or ctx.interrupt.is_set()
     if ph is not None:  # stopped without reaching its gate: interrupted, or ansible-playbook ended early
         pdir = ctx.run_dir / ph.name
         _keep_events(pdir, ph.events)
-        if r.status == "canceled" or ctx.interrupt.is_set():
+        if stopped:
             results.append(PhaseResult(ph.name, "interrupted", r.rc, ph.seconds, ph.changed, [], str(pdir)))
         else:
             failures, dark = host_outcome(r.stats)
-            bad = sorted((set(failures) | set(dark)) - {"localhost"})
-            results.append(PhaseResult(ph.name, "failed", r.rc or 1, ph.seconds, ph.changed, bad, str(pdir),
+            results.append(PhaseResult(ph.name, "failed", r.rc or 1, ph.seconds, ph.changed,
+                                       _resumable(failures, dark), str(pdir),
                                        dark, failures or ([] if dark else ["localhost"])))
         ctx.progress.phase_end(results[-1])
     elif not results:  # ansible-playbook stopped before the first phase began (a broken playbook)
         name = group[0][0]
         pdir = ctx.run_dir / name
         pdir.mkdir(parents=True, exist_ok=True)
-        status = "interrupted" if r.status == "canceled" or ctx.interrupt.is_set() else "failed"
+        status = "interrupted" if stopped else "failed"
         results.append(PhaseResult(name, status, r.rc, 0.0, {}, [], str(rundir),
                                    [], [] if status == "interrupted" else ["localhost"]))
         ctx.progress.phase_end(results[-1])
-    elif (r.rc != 0 and results[-1].status == "successful" and not splitter.after_failed
-          and not (r.status == "canceled" or ctx.interrupt.is_set())):
+    elif r.rc != 0 and results[-1].status == "successful" and not splitter.after_failed and not stopped:
         # every gate passed but ansible-playbook says otherwise: do not call the last phase a success
         last = results[-1]
         last.status, last.rc, last.failures = "failed", r.rc, last.failures or ["localhost"]
@@ -508,14 +513,13 @@ def run_phases(pod_file: str, inventories: list[str], phases: list[tuple[str, st
         # from the run's cache (fact_cache below), a new run starts fresh
         "ANSIBLE_GATHERING": "smart",
     }
-    files = [shlex.quote(f"@{Path(f).resolve()}") for f in extra_files or []]
     handoff = Path(tempfile.mkdtemp(prefix="deploy-pod-plan."))
     plans: dict[str, dict | None] = {}  # the plan made from exactly these inputs (their fingerprint)
     owned = interrupt is None
     interrupt = interrupt or Interrupt()
     if owned:
         interrupt.__enter__()
-    ctx = _Run(run_dir=run_dir, progress=progress, sources=sources, envvars=envvars, files=files,
+    ctx = _Run(run_dir=run_dir, progress=progress, sources=sources, envvars=envvars,
                extra_files=[str(Path(f).resolve()) for f in extra_files or []], handoff=handoff, plans=plans,
                interrupt=interrupt, extravars=dict(extravars or {}), check=check, limit=limit, tags=tags,
                skip_tags=skip_tags, live_out=live_out, last=phases[-1] if phases else None)
